@@ -1,0 +1,51 @@
+# The hall's commands. On a fresh machine `make run` and `make test` install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := .local/stamps
+
+.PHONY: run test test-fast bench load lint package clean setup browser-deps
+
+setup: $(STAMP)/venv $(STAMP)/npm
+
+$(STAMP)/venv: requirements.txt requirements-dev.txt
+	@mkdir -p $(STAMP)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+$(STAMP)/npm: package.json package-lock.json
+	@mkdir -p $(STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's Chromium and CJK fonts for the browser tests (root installs them; others are told how).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qiE 'wqy|noto sans cjk'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "Install Debian's chromium and fonts-wqy-zenhei: sudo apt-get install chromium fonts-wqy-zenhei"; exit 1; fi; \
+	fi
+
+run: setup
+	$(PY) -m devtools.run
+
+test: setup browser-deps
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: setup
+	$(PY) -m pytest -n 2 -m "not browser"
+
+bench: setup
+	$(PY) -m bench
+
+load: setup
+	$(PY) -m bench.load
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf .local/dynamodb .local/outbox.jsonl build

@@ -1,0 +1,33 @@
+"""The hall's Lambda entry point: creates the app, registers middleware and blueprints."""
+
+from __future__ import annotations
+
+import os
+
+from chalice import Chalice, Rate
+
+from chalicelib.handlers import login, pages, registration, verification
+from chalicelib.handlers.middleware import handle_request
+from chalicelib.jobs import lockout_cleanup
+
+app = Chalice(app_name="jiangsu-hall")
+app.register_middleware(handle_request, "http")
+
+app.register_blueprint(pages.bp)
+app.register_blueprint(verification.bp)
+app.register_blueprint(registration.bp)
+app.register_blueprint(login.bp)
+
+# Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
+if os.environ.get("HALL_STAGE", "dev") == "dev":
+    from chalicelib.handlers import dev
+
+    app.register_blueprint(dev.bp)
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")
+def release_ended_locks(event):
+    from chalicelib import clock
+
+    report = lockout_cleanup.run(clock.now())
+    return {"hours_read": report.hours_read, "released": report.released}

@@ -1,0 +1,1 @@
+"""The individual-user side of the Jiangsu HR & Social Security online service hall."""

@@ -1,0 +1,46 @@
+"""Citizen identifiers in their three stored forms: keyed MAC, ciphertext, masked.
+
+Raw ID numbers, phones and names exist only in memory while a request is
+served; what is stored, logged or shown is what this module makes of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import crypto
+from chalicelib.domain.masking import mask_id_number, mask_name, mask_phone
+
+__all__ = ["Protected", "protect_id_number", "protect_phone", "protect_name", "id_number_mac", "phone_mac", "identifier_mac"]
+
+
+@dataclass(frozen=True)
+class Protected:
+    mac: str
+    cipher: str
+    masked: str
+
+
+def id_number_mac(number: str) -> str:
+    return crypto.mac("id_number", number)
+
+
+def phone_mac(phone: str) -> str:
+    return crypto.mac("phone", phone)
+
+
+def identifier_mac(identifier: str) -> str:
+    """MAC of whatever a login form was given, for counting failures on unknown identifiers."""
+    return crypto.mac("login_identifier", identifier)
+
+
+def protect_id_number(number: str) -> Protected:
+    return Protected(id_number_mac(number), crypto.encrypt("id_number", number), mask_id_number(number))
+
+
+def protect_phone(phone: str) -> Protected:
+    return Protected(phone_mac(phone), crypto.encrypt("phone", phone), mask_phone(phone))
+
+
+def protect_name(name: str) -> Protected:
+    return Protected(crypto.mac("name", name), crypto.encrypt("name", name), mask_name(name))

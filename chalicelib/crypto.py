@@ -1,0 +1,123 @@
+"""One home for keys and the cryptography the hall does with them.
+
+Citizen identifiers (ID numbers, phones, names) are stored three ways: a keyed
+MAC for exact lookup, an AES-GCM ciphertext for the rare operator who must
+read them, and a masked form for display. Secrets (session tokens, one-time
+codes, captcha answers) are stored only as hashes.
+
+Keys come from ``HALL_LOCAL_KEYS`` in the dev stage and from an AWS Secrets
+Manager secret (``HALL_KEYS_SECRET_ARN``) in prod, read once per container.
+The secret is JSON::
+
+    {"mac": "<b64 32 bytes>", "enc": {"k1": "<b64 32 bytes>"}, "enc_current": "k1"}
+
+Encryption keys carry an id so they can be rotated (old ids keep decrypting).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib import settings
+
+__all__ = ["Keys", "keys", "mac", "encrypt", "decrypt", "hash_token", "hash_code", "new_token", "equal"]
+
+
+@dataclass(frozen=True)
+class Keys:
+    mac_key: bytes
+    enc_keys: dict[str, bytes]
+    enc_current: str
+    platform_secrets: dict[str, bytes]
+
+
+def _parse(document: dict) -> Keys:
+    enc = {kid: base64.b64decode(v) for kid, v in document["enc"].items()}
+    current = document.get("enc_current") or sorted(enc)[-1]
+    platforms = {name: base64.b64decode(v) for name, v in document.get("platforms", {}).items()}
+    return Keys(base64.b64decode(document["mac"]), enc, current, platforms)
+
+
+@lru_cache(maxsize=4)
+def _load(secret_arn: str | None, local_json: str) -> Keys:
+    if secret_arn:
+        # Powertools caches the secret; imported here so dev and tests never pay for it.
+        from aws_lambda_powertools.utilities import parameters
+
+        return _parse(json.loads(parameters.get_secret(secret_arn, max_age=300)))
+    if not local_json:
+        raise RuntimeError("no keys configured: set HALL_LOCAL_KEYS (dev) or HALL_KEYS_SECRET_ARN (prod)")
+    return _parse(json.loads(local_json))
+
+
+def keys() -> Keys:
+    cfg = settings.get()
+    return _load(cfg.keys_secret_arn, json.dumps(cfg.local_keys, sort_keys=True) if cfg.local_keys else "")
+
+
+def generate_keys_document() -> dict:
+    """A fresh key document, for `ops keys generate` and local setup."""
+    return {
+        "mac": base64.b64encode(os.urandom(32)).decode(),
+        "enc": {"k1": base64.b64encode(os.urandom(32)).decode()},
+        "enc_current": "k1",
+        "platforms": {"base_library": base64.b64encode(os.urandom(32)).decode()},
+    }
+
+
+def mac(kind: str, value: str) -> str:
+    """Keyed lookup MAC of a normalised value; ``kind`` separates domains."""
+    digest = hmac.new(keys().mac_key, f"{kind}\x1f{value}".encode(), hashlib.sha256)
+    return digest.hexdigest()
+
+
+def encrypt(kind: str, value: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    k = keys()
+    nonce = os.urandom(12)
+    sealed = AESGCM(k.enc_keys[k.enc_current]).encrypt(nonce, value.encode(), kind.encode())
+    return f"{k.enc_current}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(kind: str, blob: str) -> str:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    kid, _, payload = blob.partition(":")
+    raw = base64.b64decode(payload)
+    return AESGCM(keys().enc_keys[kid]).decrypt(raw[:12], raw[12:], kind.encode()).decode()
+
+
+def new_token() -> str:
+    """An opaque random token (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """Tokens carry 256 bits of entropy, so a plain SHA-256 is enough to store them."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_code(purpose: str, subject: str, code: str) -> str:
+    """Short codes (SMS, captcha) have little entropy: keyed, so a table dump cannot be brute-forced."""
+    return mac(f"code:{purpose}", f"{subject}\x1f{code}")
+
+
+def equal(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def platform_secret(name: str) -> bytes:
+    """A shared secret for signing requests to an external platform (from the keys document)."""
+    k = keys()
+    secret = k.platform_secrets.get(name)
+    if secret is None:
+        raise RuntimeError(f"no secret configured for platform {name!r}")
+    return secret

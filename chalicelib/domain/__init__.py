@@ -1,0 +1,1 @@
+"""Domain rules of the hall, in plain Python: no HTTP, no DynamoDB."""

@@ -1,0 +1,95 @@
+"""One-time codes: SMS verification codes (短信验证码) and graphic captchas (图形验证码).
+
+An SMS code is 6 digits, valid 5 minutes, single use, dead after 5 wrong tries,
+bound to one phone and one purpose. A resend replaces the previous code (which
+dies) but keeps its wrong-try count; resends come no sooner than 60 seconds and
+at most 10 a day per phone. A graphic captcha must be solved before any SMS is
+sent: single use, valid 2 minutes.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from enum import Enum
+
+__all__ = ["Purpose", "SMS_CODE", "CAPTCHA", "new_sms_code", "new_captcha_text"]
+
+
+class Purpose(str, Enum):
+    """What an SMS code may be used for. Stored in data; never rename."""
+
+    REGISTER = "register"
+    LOGIN = "login"
+    RECOVERY = "recovery"
+    APPEAL = "appeal"
+    CHANGE_PHONE = "change_phone"
+
+    @property
+    def label(self) -> str:
+        return {
+            "register": "注册",
+            "login": "登录",
+            "recovery": "找回密码",
+            "appeal": "用户申诉",
+            "change_phone": "修改移动电话",
+        }[self.value]
+
+
+class SmsCodePolicy:
+    length = 6
+    lifetime = timedelta(minutes=5)
+    max_wrong_tries = 5
+    resend_interval = timedelta(seconds=60)
+
+
+class CaptchaPolicy:
+    length = 4
+    lifetime = timedelta(minutes=2)
+    # No 0/O, 1/I/L: a citizen should not fail on a glyph.
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+SMS_CODE = SmsCodePolicy()
+CAPTCHA = CaptchaPolicy()
+
+
+def new_sms_code() -> str:
+    return f"{secrets.randbelow(10**SMS_CODE.length):0{SMS_CODE.length}d}"
+
+
+def new_captcha_text() -> str:
+    return "".join(secrets.choice(CAPTCHA.alphabet) for _ in range(CAPTCHA.length))
+
+
+def normalize_captcha_answer(raw: str) -> str:
+    return (raw or "").strip().upper()
+
+
+def sms_text(purpose: Purpose, code: str) -> str:
+    minutes = int(SMS_CODE.lifetime.total_seconds() // 60)
+    return f"【江苏人社】您的{purpose.label}验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。"
+
+
+class CodeError(Exception):
+    """Why a one-time code was not accepted."""
+
+
+class CodeExpired(CodeError):
+    """No live code: never sent, expired, already used, or replaced by a resend."""
+
+
+class CodeExhausted(CodeError):
+    """Too many wrong tries; a new code can be requested once this one has expired."""
+
+
+class CodeMismatch(CodeError):
+    def __init__(self, tries_left: int) -> None:
+        super().__init__(tries_left)
+        self.tries_left = tries_left
+
+
+class ResendTooSoon(CodeError):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after

@@ -1,0 +1,170 @@
+"""Identity documents (证件), names and mobile numbers: what a valid one looks like.
+
+Each document type has a stable id (stored in data, never renamed), the label
+the manual uses, and its own format check. The resident ID check follows
+GB 11643-1999: 17 digits, then an ISO 7064 MOD 11-2 check character.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from enum import Enum
+
+__all__ = [
+    "DocumentType",
+    "InvalidValue",
+    "normalize_id_number",
+    "validate_id_number",
+    "validate_name",
+    "validate_phone",
+    "looks_like_phone",
+    "resident_id_check_char",
+]
+
+
+class InvalidValue(ValueError):
+    """A value does not satisfy its format; the message is for the citizen."""
+
+
+class DocumentType(str, Enum):
+    RESIDENT_ID = "resident_id"
+    HK_MACAO_PERMIT = "hk_macao_permit"
+    TAIWAN_PERMIT = "taiwan_permit"
+    FOREIGN_PERMANENT_RESIDENCE = "foreign_permanent_residence"
+    PASSPORT = "passport"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def allows_latin_name(self) -> bool:
+        return self in (DocumentType.FOREIGN_PERMANENT_RESIDENCE, DocumentType.PASSPORT)
+
+
+_LABELS = {
+    DocumentType.RESIDENT_ID: "居民身份证",
+    DocumentType.HK_MACAO_PERMIT: "港澳居民来往内地通行证",
+    DocumentType.TAIWAN_PERMIT: "台湾居民来往大陆通行证",
+    DocumentType.FOREIGN_PERMANENT_RESIDENCE: "外国人永久居留身份证",
+    DocumentType.PASSPORT: "护照",
+}
+
+# Province-level codes of GB/T 2260, plus 71 (Taiwan), 81/82 (Hong Kong,
+# Macao) and 83 (residence permits of Taiwan residents).
+_PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+)
+_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
+_CHECK_CHARS = "10X98765432"
+
+
+def resident_id_check_char(first17: str) -> str:
+    """The GB 11643 check character for 17 leading digits."""
+    return _CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, _WEIGHTS)) % 11]
+
+
+def normalize_id_number(raw: str) -> str:
+    """Trim, fold full-width characters and upper-case (x → X)."""
+    return unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").upper()
+
+
+def _birth_date(digits: str) -> date | None:
+    try:
+        return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return None
+
+
+def _resident_id(number: str, today: date) -> None:
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise InvalidValue("居民身份证号码应为18位，最后一位可以是数字或X")
+    if number[:2] not in _PROVINCES or number[2:6] == "0000":
+        raise InvalidValue("居民身份证号码的地区码不正确")
+    born = _birth_date(number[6:14])
+    if born is None or born.year < 1900 or born > today:
+        raise InvalidValue("居民身份证号码的出生日期不正确")
+    if resident_id_check_char(number[:17]) != number[17]:
+        raise InvalidValue("居民身份证号码校验位不正确，请核对")
+
+
+def _foreign_permanent_residence(number: str, today: date) -> None:
+    # 2017 cards: 3-letter country code + 12 digits. 2023 cards: 18 characters
+    # starting with 9, sharing the resident ID's check character.
+    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+        return
+    if re.fullmatch(r"9\d{16}[\dX]", number) and resident_id_check_char(number[:17]) == number[17]:
+        return
+    raise InvalidValue("外国人永久居留身份证号码格式不正确")
+
+
+_PATTERNS = {
+    # New cards: H/M + 8 digits; older booklets carried 10 digits after the letter.
+    DocumentType.HK_MACAO_PERMIT: (r"[HM]\d{8}(\d{2})?", "港澳居民来往内地通行证号码应为H或M开头加8位或10位数字"),
+    # New cards: 8 digits; older booklets 10 characters.
+    DocumentType.TAIWAN_PERMIT: (r"\d{8}|\d{10}|\d{8}\([A-Z]\)", "台湾居民来往大陆通行证号码应为8位或10位数字"),
+    DocumentType.PASSPORT: (r"[A-Z0-9]{5,17}", "护照号码应为5-17位字母或数字"),
+}
+
+
+def validate_id_number(doc_type: DocumentType, raw: str, today: date) -> str:
+    """Return the normalised number, or raise :class:`InvalidValue`."""
+    number = normalize_id_number(raw)
+    if not number:
+        raise InvalidValue("请输入证件号码")
+    if doc_type is DocumentType.RESIDENT_ID:
+        _resident_id(number, today)
+    elif doc_type is DocumentType.FOREIGN_PERMANENT_RESIDENCE:
+        _foreign_permanent_residence(number, today)
+    else:
+        pattern, message = _PATTERNS[doc_type]
+        if not re.fullmatch(pattern, number):
+            raise InvalidValue(message)
+    return number
+
+
+_DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "‧": "·"})
+_CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+(·[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+)*")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'\-]*[A-Za-z.]")
+
+
+def validate_name(doc_type: DocumentType, raw: str) -> str:
+    """Chinese names (with the middle dot of minority and transliterated names);
+    Latin names as well for foreign document types. Returns the trimmed name."""
+    name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw or "").strip()).translate(_DOTS)
+    if not name:
+        raise InvalidValue("请输入姓名")
+    if _CHINESE_NAME.fullmatch(name):
+        if not 2 <= len(name) <= 30:
+            raise InvalidValue("姓名长度应为2-30个字")
+        return name
+    if doc_type.allows_latin_name and _LATIN_NAME.fullmatch(name):
+        if not 2 <= len(name) <= 60:
+            raise InvalidValue("姓名长度应为2-60个字符")
+        return name
+    if doc_type.allows_latin_name:
+        raise InvalidValue("姓名只能包含汉字、中间点“·”或英文字母")
+    raise InvalidValue("姓名只能包含汉字和中间点“·”")
+
+
+_PHONE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalize_phone(raw: str) -> str:
+    phone = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").replace("-", "")
+    return phone[3:] if phone.startswith("+86") else phone
+
+
+def looks_like_phone(raw: str) -> bool:
+    return bool(_PHONE.fullmatch(normalize_phone(raw)))
+
+
+def validate_phone(raw: str) -> str:
+    phone = normalize_phone(raw)
+    if not phone:
+        raise InvalidValue("请输入移动电话")
+    if not _PHONE.fullmatch(phone):
+        raise InvalidValue("请输入正确的11位移动电话号码")
+    return phone

@@ -1,0 +1,179 @@
+"""The hall's errors: stable ids, Chinese messages, one JSON shape.
+
+Every error a citizen or client can see is a :class:`HallError` built by one
+of the named constructors below. The ids are part of the API (clients switch
+on them) and are never renamed. ``HallError`` derives from Chalice's
+``ChaliceUnhandledError`` so that Chalice hands it to our ``http`` middleware,
+which renders it once, in one shape::
+
+    {"code": "...", "message": "...", "fields": {...}, "request_id": "...", ...details}
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalice import ChaliceUnhandledError
+
+from chalicelib.clock import CHINA
+
+__all__ = ["HallError"]
+
+APPEAL_PATHS = {
+    "id_number_taken": "/appeal?type=id_number_taken",
+    "phone_taken": "/appeal?type=phone_taken",
+    "family_number_bound": "/appeal?type=family_number_bound",
+}
+
+
+class HallError(ChaliceUnhandledError):
+    """An error with a stable id, an HTTP status and a message in Chinese."""
+
+    def __init__(
+        self,
+        code: str,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        **details: object,
+    ) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+        self.message = message
+        self.fields = fields or {}
+        self.details = details
+
+    def body(self, request_id: str | None = None) -> dict:
+        body: dict = {"code": self.code, "message": self.message, "fields": self.fields}
+        body.update(self.details)
+        if request_id:
+            body["request_id"] = request_id
+        return body
+
+    # -- request shape -------------------------------------------------------------
+    @classmethod
+    def validation_failed(cls, fields: dict[str, str]) -> HallError:
+        return cls("validation_failed", 400, "请检查填写的信息", fields)
+
+    @classmethod
+    def malformed_request(cls) -> HallError:
+        return cls("malformed_request", 400, "请求格式不正确")
+
+    @classmethod
+    def csrf_failed(cls) -> HallError:
+        return cls("csrf_failed", 403, "页面已过期，请刷新页面后重试")
+
+    @classmethod
+    def not_found(cls) -> HallError:
+        return cls("not_found", 404, "您访问的页面不存在")
+
+    @classmethod
+    def internal_error(cls) -> HallError:
+        return cls("internal_error", 500, "系统繁忙，请稍后再试")
+
+    @classmethod
+    def coming_soon(cls, feature: str) -> HallError:
+        return cls("coming_soon", 501, f"{feature}即将开放，敬请期待")
+
+    # -- sessions ------------------------------------------------------------------
+    @classmethod
+    def unauthenticated(cls) -> HallError:
+        return cls("unauthenticated", 401, "请先登录")
+
+    # -- login ---------------------------------------------------------------------
+    @classmethod
+    def invalid_credentials(cls) -> HallError:
+        # One message for unknown identifier and wrong password: it must not
+        # tell whether an account exists.
+        return cls("invalid_credentials", 401, "证件号码/移动电话或密码错误")
+
+    @classmethod
+    def account_locked(cls, unlock_at: datetime) -> HallError:
+        local = unlock_at.astimezone(CHINA)
+        return cls(
+            "account_locked",
+            423,
+            f"密码连续输错次数过多，账户已锁定，请于{local:%Y-%m-%d %H:%M}后再试，"
+            "或使用手机动态码登录、忘记密码找回",
+            unlock_at=unlock_at.isoformat(),
+        )
+
+    @classmethod
+    def phone_not_registered(cls) -> HallError:
+        return cls("phone_not_registered", 404, "该移动电话尚未注册，请先注册或使用快捷方式登录")
+
+    @classmethod
+    def unknown_login_method(cls) -> HallError:
+        return cls("unknown_login_method", 400, "不支持的登录方式")
+
+    # -- captcha and SMS codes -----------------------------------------------------
+    @classmethod
+    def captcha_invalid(cls) -> HallError:
+        return cls("captcha_invalid", 400, "图形验证码错误或已失效，请重新输入", {"captcha_answer": "图形验证码错误"})
+
+    @classmethod
+    def sms_code_invalid(cls, tries_left: int) -> HallError:
+        return cls(
+            "sms_code_invalid",
+            400,
+            f"短信验证码错误，还可尝试{tries_left}次",
+            {"sms_code": "短信验证码错误"},
+            tries_left=tries_left,
+        )
+
+    @classmethod
+    def sms_code_expired(cls) -> HallError:
+        return cls("sms_code_expired", 400, "短信验证码已失效，请重新获取", {"sms_code": "短信验证码已失效"})
+
+    @classmethod
+    def sms_code_exhausted(cls) -> HallError:
+        return cls(
+            "sms_code_exhausted", 400, "短信验证码错误次数过多，请稍后重新获取", {"sms_code": "错误次数过多"}
+        )
+
+    @classmethod
+    def sms_resend_too_soon(cls, retry_after: int) -> HallError:
+        return cls("sms_resend_too_soon", 429, f"获取验证码过于频繁，请{retry_after}秒后再试", retry_after=retry_after)
+
+    @classmethod
+    def sms_daily_limit(cls) -> HallError:
+        return cls("sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试")
+
+    @classmethod
+    def rate_limited(cls) -> HallError:
+        return cls("rate_limited", 429, "操作过于频繁，请稍后再试")
+
+    # -- registration --------------------------------------------------------------
+    @classmethod
+    def id_number_taken(cls) -> HallError:
+        return cls(
+            "id_number_taken",
+            409,
+            "证件号码已被注册。如非本人注册，请通过“用户申诉—证件号码被占用”解除占用关系后重新注册",
+            {"id_number": "证件号码已被注册"},
+            appeal="id_number_taken",
+            appeal_url=APPEAL_PATHS["id_number_taken"],
+        )
+
+    @classmethod
+    def phone_taken(cls) -> HallError:
+        return cls(
+            "phone_taken",
+            409,
+            "移动电话已被注册。如非本人注册，请通过“用户申诉—移动电话已被占用”解除占用关系后重新注册",
+            {"phone": "移动电话已被注册"},
+            appeal="phone_taken",
+            appeal_url=APPEAL_PATHS["phone_taken"],
+        )
+
+    @classmethod
+    def family_number_bound(cls) -> HallError:
+        return cls(
+            "family_number_bound",
+            409,
+            "证件号码已被其他用户绑定为亲情号，请通过“用户申诉—亲情号解绑”解除绑定关系后重新注册",
+            {"id_number": "证件号码已被绑定为亲情号"},
+            appeal="family_number_bound",
+            appeal_url=APPEAL_PATHS["family_number_bound"],
+        )

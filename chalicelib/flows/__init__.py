@@ -1,0 +1,1 @@
+"""Flows: *what* a citizen is doing (registration, login, ...), whatever the method."""

@@ -1,0 +1,128 @@
+"""The registration flow (个人用户注册).
+
+Fields as on the manual's form: 证件类型, 证件号码, 姓名, 移动电话, 短信验证码,
+密码 and 确认密码, and the agreement (《个人用户注册协议》, version and time
+accepted are stored). Order matters: the form is validated first, then the SMS
+code proves the caller holds the phone, and only then can the answer reveal
+that an ID or phone is taken; so the form cannot probe who is registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib import settings
+from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
+from chalicelib.context import RequestContext
+from chalicelib.domain import identity, passwords
+from chalicelib.domain.codes import Purpose
+from chalicelib.domain.levels import AuthLevel
+from chalicelib.errors import HallError
+from chalicelib.methods.sms_code import codes
+from chalicelib.observability import count, logger
+from chalicelib.platforms import base_library
+from chalicelib.sessions import IssuedSession, open_session
+from chalicelib.store import accounts, audit
+from chalicelib.store.errors import ClaimTakenError
+from chalicelib.store.lockouts import account_subject
+
+__all__ = ["RegistrationForm", "register"]
+
+METHOD = "registration"
+
+
+@dataclass(frozen=True)
+class RegistrationForm:
+    id_type: str
+    id_number: str
+    name: str
+    phone: str
+    sms_code: str
+    password: str
+    password_confirm: str
+    agreement_accepted: bool
+    agreement_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Valid:
+    doc_type: identity.DocumentType
+    id_number: str
+    name: str
+    phone: str
+
+
+def _validate(form: RegistrationForm, ctx: RequestContext) -> Valid:
+    fields: dict[str, str] = {}
+    doc_type = None
+    try:
+        doc_type = identity.DocumentType(form.id_type)
+    except ValueError:
+        fields["id_type"] = "请选择证件类型"
+    id_number = name = phone = ""
+    if doc_type is not None:
+        try:
+            id_number = identity.validate_id_number(doc_type, form.id_number, ctx.now.date())
+        except identity.InvalidValue as exc:
+            fields["id_number"] = str(exc)
+        try:
+            name = identity.validate_name(doc_type, form.name)
+        except identity.InvalidValue as exc:
+            fields["name"] = str(exc)
+    try:
+        phone = identity.validate_phone(form.phone)
+    except identity.InvalidValue as exc:
+        fields["phone"] = str(exc)
+    try:
+        passwords.check_password(form.password, id_number=id_number or None, phone=phone or None)
+    except passwords.PasswordRuleError as exc:
+        fields["password"] = exc.message
+    if form.password != form.password_confirm:
+        fields["password_confirm"] = "两次输入的密码不一致"
+    if not form.sms_code.strip():
+        fields["sms_code"] = "请输入短信验证码"
+    current = settings.get().agreement_version
+    if not form.agreement_accepted or (form.agreement_version not in (None, current)):
+        fields["agreement"] = "请阅读并同意《个人用户注册协议》"
+    if fields:
+        raise HallError.validation_failed(fields)
+    return Valid(doc_type, id_number, name, phone)
+
+
+def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
+    valid = _validate(form, ctx)
+    codes.verify(valid.phone, Purpose.REGISTER, form.sms_code, ctx)
+    verdict = base_library.library().verify(valid.doc_type.value, valid.id_number, valid.name)
+    level = AuthLevel.REAL_NAME if verdict is base_library.Verdict.MATCH else AuthLevel.REGISTERED
+    new = accounts.NewAccount(
+        id_type=valid.doc_type.value,
+        id_number=protect_id_number(valid.id_number),
+        name=protect_name(valid.name),
+        phone=protect_phone(valid.phone),
+        password_hash=passwords.hash_password(form.password),
+        level=int(level),
+        agreement_version=settings.get().agreement_version,
+        agreement_accepted_at=ctx.now,
+    )
+    try:
+        account = accounts.create(new, ctx.now)
+    except ClaimTakenError as exc:
+        count("RegistrationRejected", reason=exc.claims[0])
+        if "id" in exc.claims:
+            raise HallError.id_number_taken() from None
+        if "family" in exc.claims:
+            raise HallError.family_number_bound() from None
+        raise HallError.phone_taken() from None
+    count("Registered", level=level.name)
+    logger.append_keys(account_id=account.account_id)
+    logger.info("account registered", extra={"level": int(level), "base_library": verdict.value})
+    event = audit.event(
+        account_subject(account.account_id),
+        "Registered",
+        ctx.now,
+        method=METHOD,
+        level=int(level),
+        base_library=verdict.value,
+        id_type=valid.doc_type.value,
+    )
+    return open_session(account, METHOD, ctx.now, [event])

@@ -1,0 +1,1 @@
+"""Checks that stand in front of flows: the graphic captcha and rate limits."""

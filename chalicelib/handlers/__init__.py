@@ -1,0 +1,1 @@
+"""HTTP handlers: one Blueprint per flow. They parse, call the flow, render."""

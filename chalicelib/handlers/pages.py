@@ -1,0 +1,118 @@
+"""The hall's web pages, in Chinese, mirroring the training manual's screens.
+
+Server-rendered with Jinja2 (loaded on the first page, not at cold start);
+forms post JSON to the API with a small script, no build step.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from functools import lru_cache
+from importlib import resources
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+
+from chalicelib import settings
+from chalicelib.domain.identity import DocumentType
+from chalicelib.errors import HallError
+from chalicelib.handlers import web
+
+bp = Blueprint(__name__)
+
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("chalicelib", "web/templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(request: Request, template: str, status: int = 200, **values) -> Response:
+    session = web.current_session(request)
+    csrf = web.cookies(request).get(web.CSRF_COOKIE)
+    headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
+    if not web.valid_csrf_token(csrf):
+        csrf = web.new_csrf_token()
+        headers["Set-Cookie"] = [web.csrf_cookie(csrf)]
+    html = _environment().get_template(template).render(
+        user=web.user_view(session) if session else None,
+        csrf_token=csrf,
+        is_dev=settings.get().is_dev,
+        document_types=list(DocumentType),
+        agreement_version=settings.get().agreement_version,
+        path=request.path if hasattr(request, "path") else "/",
+        **values,
+    )
+    return Response(html, status_code=status, headers=headers)
+
+
+@bp.route("/", methods=["GET"])
+def home():
+    return render(bp.current_request, "home.html")
+
+
+@bp.route("/login", methods=["GET"])
+def login_page():
+    return render(bp.current_request, "login.html")
+
+
+@bp.route("/register", methods=["GET"])
+def register_page():
+    return render(bp.current_request, "register.html")
+
+
+@bp.route("/faq", methods=["GET"])
+def faq_page():
+    return render(bp.current_request, "faq.html")
+
+
+@bp.route("/agreement", methods=["GET"])
+def agreement_page():
+    return render(bp.current_request, "agreement.html")
+
+
+_COMING_SOON = {
+    "recover": "忘记密码找回",
+    "appeal": "用户申诉",
+    "user": "个人用户中心",
+}
+
+
+@bp.route("/recover", methods=["GET"])
+def recover_page():
+    return render(bp.current_request, "coming_soon.html", feature=_COMING_SOON["recover"])
+
+
+@bp.route("/appeal", methods=["GET"])
+def appeal_page():
+    return render(bp.current_request, "coming_soon.html", feature=_COMING_SOON["appeal"])
+
+
+@bp.route("/user", methods=["GET"])
+def user_center_page():
+    return render(bp.current_request, "coming_soon.html", feature=_COMING_SOON["user"])
+
+
+@lru_cache(maxsize=32)
+def _static(name: str) -> str | None:
+    if "/" in name or ".." in name:
+        return None
+    file = resources.files("chalicelib").joinpath("web/static").joinpath(name)
+    return file.read_text("utf-8") if file.is_file() else None
+
+
+@bp.route("/static/{name}", methods=["GET"])
+def static(name):
+    body = _static(name)
+    if body is None:
+        raise HallError.not_found()
+    kind = _STATIC_TYPES.get("." + name.rsplit(".", 1)[-1]) or mimetypes.guess_type(name)[0] or "text/plain"
+    return Response(body, headers={"Content-Type": kind, "Cache-Control": "public, max-age=300"})

@@ -1,0 +1,1 @@
+"""The SMS code method (手机动态码): sending codes and checking them."""

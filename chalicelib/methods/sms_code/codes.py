@@ -1,0 +1,57 @@
+"""Sending an SMS code (after the graphic captcha) and checking one, for any purpose."""
+
+from __future__ import annotations
+
+from chalicelib import crypto
+from chalicelib.citizen_data import phone_mac
+from chalicelib.context import RequestContext
+from chalicelib.domain import codes
+from chalicelib.domain.masking import mask_phone
+from chalicelib.errors import HallError
+from chalicelib.guards import captcha, rate_limits
+from chalicelib.observability import count, logger
+from chalicelib.platforms import sms
+from chalicelib.store import flows
+
+__all__ = ["send", "verify"]
+
+
+def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: str, ctx: RequestContext) -> dict:
+    """Send a code to a validated phone. Answers the same whether or not the phone has an account."""
+    captcha.check(captcha_id, captcha_answer, ctx)
+    rate_limits.sms_per_client(ctx)
+    mac = phone_mac(phone)
+    rate_limits.sms_per_phone(mac, ctx)
+    code = codes.new_sms_code()
+    try:
+        flows.start_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
+    except codes.ResendTooSoon as exc:
+        raise HallError.sms_resend_too_soon(exc.retry_after) from None
+    except codes.CodeExhausted:
+        raise HallError.sms_code_exhausted() from None
+    sms.sender().send(phone, codes.sms_text(purpose, code))
+    count("SmsCodeSent", purpose=purpose.value)
+    logger.info("sms code sent", extra={"purpose": purpose.value, "phone": mask_phone(phone)})
+    return {
+        "phone_masked": mask_phone(phone),
+        "resend_after": int(codes.SMS_CODE.resend_interval.total_seconds()),
+        "expires_in": int(codes.SMS_CODE.lifetime.total_seconds()),
+    }
+
+
+def verify(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext) -> None:
+    """Accept the code once, or raise the matching error."""
+    code = (code or "").strip()
+    if not code:
+        raise HallError.validation_failed({"sms_code": "请输入短信验证码"})
+    mac = phone_mac(phone)
+    try:
+        flows.verify_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
+    except codes.CodeMismatch as exc:
+        count("SmsCodeRejected", purpose=purpose.value)
+        raise HallError.sms_code_invalid(exc.tries_left) from None
+    except codes.CodeExhausted:
+        count("SmsCodeRejected", purpose=purpose.value)
+        raise HallError.sms_code_exhausted() from None
+    except codes.CodeExpired:
+        raise HallError.sms_code_expired() from None

@@ -1,0 +1,38 @@
+"""The Logger, Tracer and Metrics, created once for the whole hall.
+
+Metric names are PascalCase events (``LoginSucceeded``, ``SmsCodeSent``) with a
+``method`` or ``purpose`` dimension. Log lines carry the request's correlation id
+and the citizen's internal account id, never an ID number, phone, name, code or
+token: callers pass masked values or MACs only.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+__all__ = ["logger", "tracer", "metrics", "count", "audit_log"]
+
+SERVICE = "jiangsu-hall"
+
+logger = Logger(service=SERVICE)
+tracer = Tracer(service=SERVICE)
+metrics = Metrics(namespace="JiangsuHall", service=SERVICE)
+
+
+def count(name: str, value: int = 1, **dimensions: str) -> None:
+    """Record one occurrence of an event, with optional dimensions.
+
+    Powertools Metrics shares dimensions across a flush, so a metric with its
+    own dimensions goes out as a single-metric EMF blob.
+    """
+    if dimensions:
+        with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace="JiangsuHall") as m:
+            for key, value in dimensions.items():
+                m.add_dimension(name=key, value=value)
+    else:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def audit_log(event: str, **fields: object) -> None:
+    logger.info(event, extra={"event": event, **fields})

@@ -1,0 +1,121 @@
+"""The population base library (基础库): does this name go with this ID number?
+
+A match makes a new account 实名用户 (level 2); anything else leaves it
+注册用户 (level 1). Two implementations behind one interface:
+
+* :class:`HttpBaseLibrary` talks to the provincial platform over HTTPS with a
+  signed request (HMAC-SHA256 over app id, timestamp, nonce and body digest),
+  and checks the signature of the answer the same way.
+* :class:`LocalBaseLibrary` answers from the fictional citizens in
+  ``demo/citizens.json``, for dev and tests.
+
+A platform that cannot be reached must not block registration: the caller
+gets ``UNAVAILABLE`` and the account starts at level 1, to be raised later
+(个人中心->基本信息修改).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from enum import Enum
+from functools import lru_cache
+from typing import Protocol
+
+from chalicelib import settings
+
+__all__ = ["Verdict", "BaseLibrary", "HttpBaseLibrary", "LocalBaseLibrary", "library", "sign"]
+
+
+class Verdict(str, Enum):
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    UNAVAILABLE = "unavailable"
+
+
+class BaseLibrary(Protocol):
+    def verify(self, id_type: str, id_number: str, name: str) -> Verdict: ...
+
+
+def sign(secret: bytes, app_id: str, timestamp: str, nonce: str, body: bytes) -> str:
+    """The platform's signature: HMAC-SHA256 over the request's identity and body digest."""
+    message = "\n".join([app_id, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
+class HttpBaseLibrary:
+    PATH = "/api/identity/verify"
+
+    def __init__(self, base_url: str, app_id: str, secret: bytes, timeout: float = 3.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.app_id = app_id
+        self.secret = secret
+        self.timeout = timeout
+
+    def verify(self, id_type: str, id_number: str, name: str) -> Verdict:
+        import urllib.error
+        import urllib.request
+
+        body = json.dumps({"id_type": id_type, "id_number": id_number, "name": name}, ensure_ascii=False).encode()
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(8)
+        request = urllib.request.Request(
+            self.base_url + self.PATH,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "X-App-Id": self.app_id,
+                "X-Timestamp": timestamp,
+                "X-Nonce": nonce,
+                "X-Signature": sign(self.secret, self.app_id, timestamp, nonce, body),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = response.read()
+                headers = response.headers
+        except (urllib.error.URLError, TimeoutError, OSError):
+            return Verdict.UNAVAILABLE
+        expected = sign(self.secret, self.app_id, headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), answer)
+        if not hmac.compare_digest(expected, headers.get("X-Signature", "")):
+            return Verdict.UNAVAILABLE
+        try:
+            result = json.loads(answer).get("result")
+        except ValueError:
+            return Verdict.UNAVAILABLE
+        return Verdict.MATCH if result == "match" else Verdict.MISMATCH
+
+
+class LocalBaseLibrary:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @lru_cache(maxsize=1)
+    def _citizens(self) -> dict[tuple[str, str], str]:
+        with open(self.path, encoding="utf-8") as f:
+            data = json.load(f)
+        return {(c["id_type"], c["id_number"].upper()): c["name"] for c in data["base_library"]}
+
+    def verify(self, id_type: str, id_number: str, name: str) -> Verdict:
+        known = self._citizens().get((id_type, id_number.upper()))
+        return Verdict.MATCH if known is not None and known == name else Verdict.MISMATCH
+
+
+def _http() -> HttpBaseLibrary:
+    from chalicelib import crypto
+
+    cfg = settings.get()
+    return HttpBaseLibrary(cfg.base_library_url or "", cfg.base_library_app_id or "", crypto.platform_secret("base_library"))
+
+
+_LIBRARIES = {
+    "local": lambda: LocalBaseLibrary(settings.get().local_base_library_path),
+    "http": _http,
+}
+
+
+def library() -> BaseLibrary:
+    return _LIBRARIES[settings.get().base_library]()

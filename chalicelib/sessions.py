@@ -1,0 +1,74 @@
+"""Sessions, shared by every login method: opaque tokens stored only as hashes.
+
+Idle timeout 30 minutes, absolute 12 hours (settings). The idle expiry slides
+on use, written at most once a minute so that an authenticated read stays one
+GetItem almost always. Expiry is checked here on every read; the TTL on the
+table only tidies up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib import crypto, settings
+from chalicelib.store import sessions as session_store
+from chalicelib.store.accounts import Account
+from chalicelib.store.sessions import SessionRecord
+
+__all__ = ["IssuedSession", "open_session", "resolve", "close", "SessionRecord"]
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    record: SessionRecord
+
+
+def open_session(
+    account: Account,
+    method: str,
+    now: datetime,
+    events: list | None = None,
+    clear_lock_subject: str | None = None,
+) -> IssuedSession:
+    cfg = settings.get()
+    token = crypto.new_token()
+    absolute = now + cfg.session_absolute
+    record = SessionRecord(
+        token_hash=crypto.hash_token(token),
+        account_id=account.account_id,
+        method=method,
+        level=account.level,
+        name_masked=account.name_masked,
+        id_masked=account.id_masked,
+        phone_masked=account.phone_masked,
+        created_at=now,
+        last_seen_at=now,
+        absolute_expires_at=absolute,
+        expires_at=min(now + cfg.session_idle, absolute),
+    )
+    session_store.create_with_events(record, events or [], clear_lock_subject)
+    return IssuedSession(token, record)
+
+
+def resolve(token: str | None, now: datetime) -> SessionRecord | None:
+    """The live session a token stands for, or None."""
+    if not token or len(token) > 128:
+        return None
+    token_hash = crypto.hash_token(token)
+    record = session_store.get(token_hash)
+    if record is None or record.expires_at <= now or record.absolute_expires_at <= now:
+        return None
+    if now - record.last_seen_at >= TOUCH_EVERY:
+        expires = min(now + settings.get().session_idle, record.absolute_expires_at)
+        if not session_store.touch(token_hash, now, expires):
+            return None
+    return record
+
+
+def close(token: str | None) -> None:
+    if token:
+        session_store.delete(crypto.hash_token(token))

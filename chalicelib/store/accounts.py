@@ -1,0 +1,184 @@
+"""Accounts and the unique claims that point at them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, GetError, TransactWriteError
+from pynamodb.transactions import TransactGet, TransactWrite
+
+from chalicelib.citizen_data import Protected
+from chalicelib.domain.lockout import LockState
+from chalicelib.store import lockouts, tables
+from chalicelib.store.errors import ClaimTakenError
+from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel
+
+__all__ = [
+    "Account",
+    "NewAccount",
+    "create",
+    "get",
+    "find_account_ids",
+    "get_with_lock",
+    "id_claim_key",
+    "phone_claim_key",
+    "family_claim_key",
+    "put_family_claim",
+]
+
+
+def id_claim_key(doc_type: str, id_mac: str) -> str:
+    return f"id#{doc_type}#{id_mac}"
+
+
+def phone_claim_key(phone_mac: str) -> str:
+    return f"phone#{phone_mac}"
+
+
+def family_claim_key(doc_type: str, id_mac: str) -> str:
+    return f"family#{doc_type}#{id_mac}"
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    id_type: str
+    id_mac: str
+    id_masked: str
+    name_masked: str
+    phone_mac: str
+    phone_masked: str
+    phone_cipher: str
+    password_hash: str | None
+    level: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    id_type: str
+    id_number: Protected
+    name: Protected
+    phone: Protected
+    password_hash: str
+    level: int
+    agreement_version: str
+    agreement_accepted_at: datetime
+
+
+def _to_account(item: AccountModel) -> Account:
+    return Account(
+        account_id=item.account_id,
+        id_type=item.id_type,
+        id_mac=item.id_mac,
+        id_masked=item.id_masked,
+        name_masked=item.name_masked,
+        phone_mac=item.phone_mac,
+        phone_masked=item.phone_masked,
+        phone_cipher=item.phone_cipher,
+        password_hash=item.password_hash,
+        level=int(item.level),
+        created_at=item.created_at,
+    )
+
+
+def create(new: NewAccount, now: datetime) -> Account:
+    """Create the account and its ID and phone claims in one transaction.
+
+    The transaction also checks that no account holds the ID as a family number
+    (亲情号). Uniqueness is DynamoDB's: two concurrent registrations of one ID
+    cannot both commit. Raises :class:`ClaimTakenError` naming the claims held.
+    """
+    tables.ready()
+    account_id = uuid.uuid4().hex
+    item = AccountModel(
+        account_id,
+        id_type=new.id_type,
+        id_mac=new.id_number.mac,
+        id_cipher=new.id_number.cipher,
+        id_masked=new.id_number.masked,
+        name_mac=new.name.mac,
+        name_cipher=new.name.cipher,
+        name_masked=new.name.masked,
+        phone_mac=new.phone.mac,
+        phone_cipher=new.phone.cipher,
+        phone_masked=new.phone.masked,
+        password_hash=new.password_hash,
+        level=new.level,
+        agreement_version=new.agreement_version,
+        agreement_accepted_at=new.agreement_accepted_at,
+        created_at=now,
+        updated_at=now,
+    )
+    claims = [
+        ("id", ClaimModel(id_claim_key(new.id_type, new.id_number.mac), account_id=account_id, kind="id", created_at=now)),
+        ("phone", ClaimModel(phone_claim_key(new.phone.mac), account_id=account_id, kind="phone", created_at=now)),
+    ]
+    try:
+        with TransactWrite(connection=tables.connection(), client_request_token=account_id) as tx:
+            for _, claim in claims:
+                tx.save(claim, condition=ClaimModel.claim_key.does_not_exist())
+            tx.condition_check(
+                ClaimModel,
+                family_claim_key(new.id_type, new.id_number.mac),
+                condition=ClaimModel.claim_key.does_not_exist(),
+            )
+            tx.save(item, condition=AccountModel.account_id.does_not_exist())
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        names = ["id", "phone", "family", "account"]
+        held = [name for name, reason in zip(names, reasons) if reason and reason.code == "ConditionalCheckFailed"]
+        if held:
+            raise ClaimTakenError(held) from exc
+        raise
+    return _to_account(item)
+
+
+def get(account_id: str) -> Account | None:
+    tables.ready()
+    try:
+        return _to_account(AccountModel.get(account_id))
+    except DoesNotExist:
+        return None
+
+
+def find_account_ids(claim_keys: list[str]) -> dict[str, str]:
+    """Claim key → account id for the keys that are claimed, in one BatchGetItem."""
+    tables.ready()
+    return {claim.claim_key: claim.account_id for claim in ClaimModel.batch_get(claim_keys)}
+
+
+def get_with_lock(account_id: str, lock_subject: str) -> tuple[Account | None, LockState]:
+    """The account and its lockout record, in one round trip (TransactGetItems)."""
+    tables.ready()
+    with TransactGet(connection=tables.connection()) as tx:
+        account_future = tx.get(AccountModel, account_id)
+        lock_future = tx.get(LockoutModel, lock_subject)
+    try:
+        account = _to_account(account_future.get())
+    except (DoesNotExist, GetError):
+        account = None
+    try:
+        lock = lock_future.get()
+    except (DoesNotExist, GetError):
+        lock = None
+    return account, lockouts.state_of(lock)
+
+
+def set_password_hash(account_id: str, password_hash: str, now: datetime) -> None:
+    tables.ready()
+    AccountModel(account_id).update(
+        actions=[AccountModel.password_hash.set(password_hash), AccountModel.updated_at.set(now)],
+        condition=AccountModel.account_id.exists(),
+        add_version_condition=False,
+    )
+
+
+def put_family_claim(holder_account_id: str, doc_type: str, id_mac: str, now: datetime) -> None:
+    """Record that ``holder_account_id`` bound an ID as its family number (亲情号)."""
+    tables.ready()
+    ClaimModel(
+        family_claim_key(doc_type, id_mac), account_id=holder_account_id, kind="family", created_at=now
+    ).save(condition=ClaimModel.claim_key.does_not_exist())

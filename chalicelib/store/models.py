@@ -1,0 +1,202 @@
+"""The hall's DynamoDB tables: the one place that knows their layout.
+
+Each model is schema only. Table names come from settings (``<prefix>-<name>``)
+and are bound lazily by :func:`chalicelib.store.tables.bind`, so the same
+definitions serve DynamoDB Local, the tests (a prefix per test) and AWS. The
+CloudFormation template in infra/ is generated from these classes, so there is
+one definition of every key, index and TTL attribute.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+__all__ = [
+    "AccountModel",
+    "ClaimModel",
+    "SessionModel",
+    "FlowModel",
+    "LockoutModel",
+    "AuditEventModel",
+    "ALL_MODELS",
+]
+
+
+class HallModel(Model):
+    """Base for the hall's models; ``short_name`` is the table's name after the prefix."""
+
+    short_name: str = ""
+
+    class Meta:
+        abstract = True
+
+
+class AccountModel(HallModel):
+    """One citizen account. ID number, phone and name: MAC + ciphertext + masked form."""
+
+    short_name = "accounts"
+
+    class Meta:
+        table_name = "accounts"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    id_type = UnicodeAttribute()
+    id_mac = UnicodeAttribute()
+    id_cipher = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    name_mac = UnicodeAttribute()
+    name_cipher = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    phone_mac = UnicodeAttribute()
+    phone_cipher = UnicodeAttribute()
+    phone_masked = UnicodeAttribute()
+    password_hash = UnicodeAttribute(null=True)
+    level = NumberAttribute()
+    agreement_version = UnicodeAttribute()
+    agreement_accepted_at = UTCDateTimeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class ClaimModel(HallModel):
+    """A unique claim on an identifier: ``id#<type>#<mac>``, ``phone#<mac>``, ``family#<type>#<mac>``.
+
+    Claims are written in the same transaction as the account (condition: does
+    not exist), which is how one ID and one phone map to at most one account.
+    They are also the lookup from an identifier to its account.
+    """
+
+    short_name = "claims"
+
+    class Meta:
+        table_name = "claims"
+
+    claim_key = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+
+
+class SessionsByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
+class SessionModel(HallModel):
+    """A login session, keyed by the SHA-256 of its opaque token.
+
+    Carries a masked snapshot of the citizen so that an authenticated read is
+    one GetItem. ``expires_at`` (TTL) is the earlier of idle and absolute expiry.
+    """
+
+    short_name = "sessions"
+
+    class Meta:
+        table_name = "sessions"
+
+    token_hash = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    method = UnicodeAttribute()
+    level = NumberAttribute()
+    name_masked = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    phone_masked = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    last_seen_at = UTCDateTimeAttribute()
+    absolute_expires_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    by_account = SessionsByAccount()
+
+
+class FlowModel(HallModel):
+    """Short-lived records keyed by purpose: captchas, SMS codes, rate-limit windows.
+
+    ``flow_key`` is ``<kind>#...`` (``captcha#<id>``, ``sms#<purpose>#<phone mac>``,
+    ``rate#<limit>#<subject>#<window>``). Every read checks ``expires_at`` itself;
+    the TTL only tidies up.
+    """
+
+    short_name = "flows"
+
+    class Meta:
+        table_name = "flows"
+
+    flow_key = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    secret_hash = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    hits = NumberAttribute(null=True)
+    used = BooleanAttribute(null=True)
+    sent_at = NumberAttribute(null=True)
+    valid_until = NumberAttribute(null=True)
+    data = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+class LocksByUnlockHour(GlobalSecondaryIndex):
+    """Sparse: only locked items carry ``unlock_hour``, so the cleanup reads locks, not users."""
+
+    class Meta:
+        index_name = "by_unlock_hour"
+        projection = KeysOnlyProjection()
+
+    unlock_hour = UnicodeAttribute(hash_key=True)
+    locked_until = NumberAttribute(range_key=True)
+
+
+class LockoutModel(HallModel):
+    """Password-failure streak and lock of one subject (``account#<id>`` or ``identifier#<mac>``)."""
+
+    short_name = "lockouts"
+
+    class Meta:
+        table_name = "lockouts"
+
+    subject = UnicodeAttribute(hash_key=True)
+    failures = NumberAttribute(default=0)
+    streak_expires_at = NumberAttribute(null=True)
+    locked_until = NumberAttribute(null=True)
+    unlock_hour = UnicodeAttribute(null=True)
+    notified = BooleanAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    by_unlock_hour = LocksByUnlockHour()
+
+
+class AuditEventModel(HallModel):
+    """Security events of one subject, newest last: ``event_id`` is ``<ISO time>#<random>``."""
+
+    short_name = "audit_events"
+
+    class Meta:
+        table_name = "audit_events"
+
+    subject = UnicodeAttribute(hash_key=True)
+    event_id = UnicodeAttribute(range_key=True)
+    event = UnicodeAttribute()
+    method = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
+ALL_MODELS: tuple[type[HallModel], ...] = (
+    AccountModel,
+    ClaimModel,
+    SessionModel,
+    FlowModel,
+    LockoutModel,
+    AuditEventModel,
+)

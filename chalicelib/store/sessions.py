@@ -1,0 +1,115 @@
+"""Login sessions, keyed by the hash of their token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.store import tables
+from chalicelib.store.models import AuditEventModel, LockoutModel, SessionModel
+
+__all__ = ["SessionRecord", "get", "touch", "delete", "delete_for_account", "new_item"]
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    token_hash: str
+    account_id: str
+    method: str
+    level: int
+    name_masked: str
+    id_masked: str
+    phone_masked: str
+    created_at: datetime
+    last_seen_at: datetime
+    absolute_expires_at: datetime
+    expires_at: datetime
+
+
+def _record(item: SessionModel) -> SessionRecord:
+    return SessionRecord(
+        token_hash=item.token_hash,
+        account_id=item.account_id,
+        method=item.method,
+        level=int(item.level),
+        name_masked=item.name_masked,
+        id_masked=item.id_masked,
+        phone_masked=item.phone_masked,
+        created_at=item.created_at,
+        last_seen_at=item.last_seen_at,
+        absolute_expires_at=item.absolute_expires_at,
+        expires_at=item.expires_at,
+    )
+
+
+def new_item(record: SessionRecord) -> SessionModel:
+    return SessionModel(
+        record.token_hash,
+        account_id=record.account_id,
+        method=record.method,
+        level=record.level,
+        name_masked=record.name_masked,
+        id_masked=record.id_masked,
+        phone_masked=record.phone_masked,
+        created_at=record.created_at,
+        last_seen_at=record.last_seen_at,
+        absolute_expires_at=record.absolute_expires_at,
+        expires_at=record.expires_at,
+    )
+
+
+def create_with_events(
+    record: SessionRecord,
+    events: list[AuditEventModel],
+    clear_lock_subject: str | None = None,
+) -> None:
+    """Store a new session, its audit events and (optionally) forget a failure
+    streak, in one round trip."""
+    tables.ready()
+    with TransactWrite(connection=tables.connection()) as tx:
+        tx.save(new_item(record), condition=SessionModel.token_hash.does_not_exist())
+        for event in events:
+            tx.save(event)
+        if clear_lock_subject:
+            tx.delete(LockoutModel(clear_lock_subject))
+
+
+def get(token_hash: str) -> SessionRecord | None:
+    tables.ready()
+    try:
+        return _record(SessionModel.get(token_hash))
+    except DoesNotExist:
+        return None
+
+
+def touch(token_hash: str, last_seen_at: datetime, expires_at: datetime) -> bool:
+    """Slide the idle expiry; False when the session is gone (logged out meanwhile)."""
+    tables.ready()
+    try:
+        SessionModel(token_hash).update(
+            actions=[SessionModel.last_seen_at.set(last_seen_at), SessionModel.expires_at.set(expires_at)],
+            condition=SessionModel.token_hash.exists(),
+        )
+        return True
+    except UpdateError as exc:
+        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+            return False
+        raise
+
+
+def delete(token_hash: str) -> None:
+    tables.ready()
+    SessionModel(token_hash).delete()
+
+
+def delete_for_account(account_id: str) -> int:
+    """Revoke every session of an account (password reset, operator action)."""
+    tables.ready()
+    count = 0
+    for item in SessionModel.by_account.query(account_id):
+        SessionModel(item.token_hash).delete()
+        count += 1
+    return count
