@@ -6,8 +6,8 @@ __all__ = ["mask_name", "mask_id_number", "mask_phone"]
 
 
 def mask_name(name: str) -> str:
-    """陈小明 → 陈**, 陈明 → 陈*, John Smith → J*********."""
-    return name[:1] + "*" * max(len(name) - 1, 1)
+    """陈小明 → 陈*, 陈明 → 陈*, John Smith → J*: the manual's form, which also hides the name's length."""
+    return name[:1] + "*"
 
 
 def mask_id_number(number: str) -> str:

@@ -1,0 +1,41 @@
+"""Finding an account from what an operator is told: a phone or an ID number."""
+
+from __future__ import annotations
+
+from chalicelib import clock
+from chalicelib.citizen_data import id_number_mac, identifier_mac, phone_mac
+from chalicelib.domain import identity
+from chalicelib.store import accounts, lockouts
+
+
+def claim_keys(phone: str | None, id_number: str | None) -> list[str]:
+    if phone:
+        return [accounts.phone_claim_key(phone_mac(identity.validate_phone(phone)))]
+    number = identity.normalize_id_number(id_number or "")
+    keys = []
+    for doc_type in identity.DocumentType:
+        try:
+            identity.validate_id_number(doc_type, number, clock.now().date())
+        except identity.InvalidValue:
+            continue
+        keys.append(accounts.id_claim_key(doc_type.value, id_number_mac(number)))
+    return keys
+
+
+def find_account(phone: str | None, id_number: str | None) -> accounts.Account | None:
+    keys = claim_keys(phone, id_number)
+    found = accounts.find_account_ids(keys) if keys else {}
+    for key in keys:
+        if key in found:
+            return accounts.get(found[key])
+    return None
+
+
+def subjects(phone: str | None, id_number: str | None) -> list[str]:
+    """Every subject whose events or lock concern this identifier."""
+    raw = identity.normalize_phone(phone) if phone else identity.normalize_id_number(id_number or "")
+    found = [lockouts.identifier_subject(identifier_mac(raw))]
+    account = find_account(phone, id_number)
+    if account is not None:
+        found.insert(0, lockouts.account_subject(account.account_id))
+    return found

@@ -1,0 +1,53 @@
+"""`make run`: the hall at http://127.0.0.1:8000 on DynamoDB Local, with demo data.
+
+Data persists in .local/dynamodb across restarts; Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+from devtools import dynamodb_local, stack
+
+ROOT = stack.ROOT
+LOCAL = ROOT / ".local"
+
+
+def main() -> int:
+    port = int(os.environ.get("HALL_PORT", "8000"))
+    ddb_port = int(os.environ.get("HALL_DYNAMODB_PORT", "8001"))
+    ddb = dynamodb_local.start(ddb_port, data_dir=str(LOCAL / "dynamodb"), log_path=str(LOCAL / "dynamodb-local.log"))
+    server = None
+    try:
+        env = stack.stack_env(ddb_port, "hall-dev", stack.local_keys(LOCAL / "keys.json"), LOCAL / "outbox.jsonl")
+        for line in stack.prepare_tables(env, seed=True):
+            print(f"  demo account {line}")
+        print(f"\n江苏人社网上办事服务大厅: http://127.0.0.1:{port}")
+        print(f"Dev outbox (SMS and captcha answers): http://127.0.0.1:{port}/dev/outbox")
+        print("Demo accounts are listed in README.md. Ctrl-C stops everything.\n", flush=True)
+        server = stack.subprocess.Popen(
+            [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "dev", "--host", "127.0.0.1",
+             "--port", str(port)],
+            cwd=str(ROOT),
+            env={**os.environ, **env},
+        )
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if server and server.poll() is None:
+            server.send_signal(signal.SIGINT)
+            try:
+                server.wait(timeout=10)
+            except stack.subprocess.TimeoutExpired:
+                server.kill()
+        dynamodb_local.stop(ddb)
+        print("stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""The local stack: DynamoDB Local plus `chalice local`, wired together.
+
+Used by `make run`, the browser tests and the load run, so all three start
+the hall the same way a newcomer does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+from devtools import dynamodb_local
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local_keys(path: Path) -> str:
+    """This machine's dev keys (made once, kept out of git), as HALL_LOCAL_KEYS wants them."""
+    from chalicelib import crypto
+
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(crypto.generate_keys_document(), indent=2))
+        path.chmod(0o600)
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def stack_env(ddb_port: int, table_prefix: str, keys: str, outbox: Path) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "cn-north-1",
+        "AWS_REGION": "cn-north-1",
+        "HALL_STAGE": "dev",
+        "HALL_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{ddb_port}",
+        "HALL_TABLE_PREFIX": table_prefix,
+        "HALL_LOCAL_KEYS": keys,
+        "HALL_OUTBOX_PATH": str(outbox),
+        "HALL_LOCAL_BASE_LIBRARY_PATH": str(ROOT / "demo/citizens.json"),
+    }
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def start_chalice(port: int, env: dict[str, str], log_path: Path | None = None) -> subprocess.Popen:
+    chalice = Path(sys.executable).parent / "chalice"
+    out = open(log_path, "ab") if log_path else None
+    process = subprocess.Popen(
+        [str(chalice), "local", "--stage", "dev", "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
+        cwd=str(ROOT),
+        env={**os.environ, **env},
+        stdout=out,
+        stderr=subprocess.STDOUT if out else None,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/faq")
+    except RuntimeError:
+        process.kill()
+        raise
+    return process
+
+
+def prepare_tables(env: dict[str, str], seed: bool) -> list[str]:
+    """Create missing tables and (optionally) seed the demo citizens, in this process."""
+    os.environ.update(env)
+    from chalicelib import settings
+    from chalicelib.ops import demo
+    from chalicelib.store import tables
+
+    settings.reset()
+    tables.create_all()
+    return demo.seed(str(ROOT / "demo/citizens.json")) if seed else []
+
+
+@contextmanager
+def running(
+    http_port: int,
+    table_prefix: str,
+    work_dir: Path,
+    *,
+    data_dir: Path | None = None,
+    seed: bool = True,
+):
+    """DynamoDB Local and the hall, up; yields (base URL, environment)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    ddb_port = dynamodb_local.free_port()
+    ddb = dynamodb_local.start(
+        ddb_port, data_dir=str(data_dir) if data_dir else None, log_path=str(work_dir / "dynamodb-local.log")
+    )
+    try:
+        env = stack_env(ddb_port, table_prefix, local_keys(work_dir / "keys.json"), work_dir / "outbox.jsonl")
+        prepare_tables(env, seed)
+        server = start_chalice(http_port, env, work_dir / "chalice-local.log")
+        try:
+            yield f"http://127.0.0.1:{http_port}", env
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    finally:
+        dynamodb_local.stop(ddb)
