@@ -148,7 +148,7 @@ class _Base:
             "id_number": citizen.id_number,
             "name": citizen.name,
             "phone": citizen.phone,
-            "sms_code": last_code(citizen.phone),
+            "sms_code": overrides.get("sms_code") or last_code(citizen.phone),
             "password": citizen.password,
             "password_confirm": citizen.password,
             "agreement_accepted": True,

@@ -128,7 +128,8 @@ def create(new: NewAccount, now: datetime) -> Account:
             tx.save(item, condition=AccountModel.account_id.does_not_exist())
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
-        names = ["id", "phone", "family", "account"]
+        # PynamoDB sends condition checks first, then puts in the order saved.
+        names = ["family", "id", "phone", "account"]
         held = [name for name, reason in zip(names, reasons) if reason and reason.code == "ConditionalCheckFailed"]
         if held:
             raise ClaimTakenError(held) from exc

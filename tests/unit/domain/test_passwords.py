@@ -1,0 +1,202 @@
+"""Password rules and hashing (chalicelib/domain/passwords.py)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from importlib import resources
+
+import pytest
+from argon2 import PasswordHasher
+
+from chalicelib.domain import passwords
+from chalicelib.domain.passwords import PasswordRuleError, check_password, hash_password, needs_rehash, verify_password
+
+# The manual, 注册说明 3, word for word.
+MANUAL_RULE = "8-20位字符,由数字、大小写字母、特殊字符中的三种或以上组成"
+
+CLASSES = {"digit": "4829", "upper": "QKZV", "lower": "mtrw", "special": "#@!%"}
+ID_NUMBER = "65010219920615302X"
+PHONE = "13912345678"
+
+
+def strong(length: int) -> str:
+    """A password of the given length using all four classes and no common word."""
+    return ("Qz7#kP2@mW9$vR4&xT6*" * 2)[:length]
+
+
+def broken_rule(password: str, **context) -> str | None:
+    try:
+        check_password(password, **context)
+    except PasswordRuleError as exc:
+        assert exc.message, "every refusal carries a message for the citizen"
+        return exc.rule
+    return None
+
+
+def common_list() -> list[str]:
+    text = resources.files("chalicelib.domain").joinpath("data/common_passwords.txt").read_text("utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+# -- the manual's rule -----------------------------------------------------------------------
+
+
+def test_the_rule_text_is_the_manuals_word_for_word():
+    assert passwords.RULE_TEXT == MANUAL_RULE
+    with pytest.raises(PasswordRuleError) as caught:
+        check_password("abcdefgh1234")
+    assert caught.value.rule == "classes"
+    assert MANUAL_RULE in caught.value.message
+
+
+@pytest.mark.parametrize("length", [8, 9, 19, 20])
+def test_8_to_20_characters_are_accepted(length):
+    assert broken_rule(strong(length)) is None
+
+
+@pytest.mark.parametrize("length", [0, 1, 7, 21, 40])
+def test_shorter_or_longer_passwords_are_refused_by_the_length_rule(length):
+    assert broken_rule(strong(length)) == "length"
+
+
+@pytest.mark.parametrize("pair", list(itertools.combinations(CLASSES, 2)) + [(c,) for c in CLASSES])
+def test_fewer_than_three_kinds_of_character_are_refused(pair):
+    # GIVEN a 12-character password drawn from only one or two kinds
+    password = "".join(CLASSES[c] for c in pair) * 3
+    password = password[:12]
+    # WHEN checked THEN the class rule is named
+    assert broken_rule(password) == "classes"
+
+
+@pytest.mark.parametrize("triple", list(itertools.combinations(CLASSES, 3)))
+def test_any_three_kinds_of_character_are_enough(triple):
+    password = "".join(CLASSES[c] for c in triple)  # 12 characters
+    assert broken_rule(password) is None
+
+
+@pytest.mark.parametrize("password", ["Abc 12345!", "Abc12345！", "密码Abc12345"])
+def test_spaces_and_non_ascii_characters_are_refused(password):
+    assert broken_rule(password) == "charset"
+
+
+# -- personal data in the password -------------------------------------------------------------
+
+
+def test_a_password_containing_the_id_number_is_refused_case_insensitively():
+    # GIVEN a 4-class password that embeds the ID number with a lower-case x
+    password = "A!" + ID_NUMBER.lower()
+    assert broken_rule(password) is None  # nothing else is wrong with it
+    # WHEN checked against the citizen's ID number THEN the ID rule is named
+    assert broken_rule(password, id_number=ID_NUMBER) == "contains_id_number"
+    assert broken_rule("A!" + ID_NUMBER, id_number=ID_NUMBER.lower()) == "contains_id_number"
+
+
+def test_a_password_containing_the_phone_number_is_refused():
+    password = "Ab#" + PHONE
+    assert broken_rule(password) is None
+    assert broken_rule(password, phone=PHONE) == "contains_phone"
+    assert broken_rule(password, phone="13800000000") is None
+
+
+# -- the 10,000 common passwords -----------------------------------------------------------
+
+
+def test_the_list_ships_ten_thousand_passwords():
+    assert len(set(common_list())) == 10_000
+
+
+def test_common_passwords_are_refused_whatever_their_case():
+    # GIVEN every listed password that, with its first letter capitalised, passes the other rules
+    candidates = []
+    for word in common_list():
+        variant = re.sub(r"[a-z]", lambda m: m.group().upper(), word, count=1)
+        if variant != word and broken_rule(variant) is None.__class__ and False:
+            pass  # pragma: no cover
+        if variant != word:
+            candidates.append(variant)
+    refused = {}
+    for variant in candidates:
+        try:
+            check_password(variant)
+        except PasswordRuleError as exc:
+            refused[variant] = exc.rule
+    passing_other_rules = [v for v in candidates if refused.get(v) in (None, "common")]
+    assert len(passing_other_rules) > 50, "the list should hold many passwords that satisfy the class rule"
+    # THEN each of them is refused, and by the common-password rule
+    assert {refused.get(v) for v in passing_other_rules} == {"common"}
+
+
+def test_an_uncommon_password_is_not_refused_as_common():
+    assert broken_rule("Jshall#2024") is None
+
+
+# -- hashing -----------------------------------------------------------------------------------
+
+
+def argon2_parameters(encoded: str) -> tuple[str, dict[str, int]]:
+    match = re.fullmatch(r"\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$[^$]+\$[^$]+", encoded)
+    assert match, encoded
+    variant, m, t, p = match.groups()
+    return variant, {"m": int(m), "t": int(t), "p": int(p)}
+
+
+def test_hashes_are_argon2id_at_no_less_than_the_owasp_minimum():
+    variant, params = argon2_parameters(hash_password("Jshall#2024"))
+    assert variant == "argon2id"
+    assert params["m"] >= 19 * 1024
+    assert params["t"] >= 2
+    assert params["p"] >= 1
+
+
+def test_hashes_are_salted():
+    assert hash_password("Jshall#2024") != hash_password("Jshall#2024")
+
+
+def test_the_right_password_verifies_and_a_wrong_one_does_not():
+    stored = hash_password("Jshall#2024")
+    assert verify_password(stored, "Jshall#2024") is True
+    assert verify_password(stored, "Jshall#2025") is False
+    assert verify_password(stored, "jshall#2024") is False
+
+
+def test_a_hash_made_with_weaker_parameters_needs_rehash():
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash("Jshall#2024")
+    assert verify_password(weak, "Jshall#2024") is True  # still accepted...
+    assert needs_rehash(weak) is True  # ...and replaced on this login
+    assert needs_rehash(hash_password("Jshall#2024")) is False
+
+
+def test_a_garbled_stored_hash_verifies_nothing():
+    assert verify_password("not-a-hash", "Jshall#2024") is False
+
+
+class SpyHasher:
+    def __init__(self, inner: PasswordHasher) -> None:
+        self.inner = inner
+        self.verified: list[str] = []
+
+    def verify(self, encoded, password):
+        self.verified.append(encoded)
+        return self.inner.verify(encoded, password)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize("stored", [None, ""])
+def test_no_account_still_costs_one_full_verify_and_never_succeeds(monkeypatch, stored):
+    # GIVEN no stored hash (an unknown identifier), and a spy on the hasher
+    spy = SpyHasher(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", spy)
+    passwords._dummy_hash.cache_clear()
+    dummy_password = "dummy-password-for-timing"
+    spy.inner.verify(passwords._dummy_hash(), dummy_password)  # the dummy's own password is known here
+    # WHEN any password, even the dummy's own, is verified against no hash
+    results = [verify_password(stored, p) for p in ("Jshall#2024", dummy_password)]
+    # THEN it fails, after verifying an argon2id hash with the real parameters (same cost)
+    assert results == [False, False]
+    assert len(spy.verified) == 2
+    real = argon2_parameters(hash_password("x"))
+    assert all(argon2_parameters(h) == real for h in spy.verified)
+    passwords._dummy_hash.cache_clear()
