@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from chalicelib import settings
 
-__all__ = ["Keys", "keys", "mac", "encrypt", "decrypt", "hash_token", "hash_code", "new_token", "equal"]
+__all__ = ["Keys", "decrypt", "encrypt", "equal", "hash_code", "hash_token", "keys", "mac", "new_token"]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import secrets
 from datetime import timedelta
 from enum import Enum
 
-__all__ = ["Purpose", "SMS_CODE", "CAPTCHA", "new_sms_code", "new_captcha_text"]
+__all__ = ["CAPTCHA", "SMS_CODE", "Purpose", "new_captcha_text", "new_sms_code"]
 
 
 class Purpose(str, Enum):

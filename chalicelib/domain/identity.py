@@ -15,12 +15,12 @@ from enum import Enum
 __all__ = [
     "DocumentType",
     "InvalidValue",
+    "looks_like_phone",
     "normalize_id_number",
+    "resident_id_check_char",
     "validate_id_number",
     "validate_name",
     "validate_phone",
-    "looks_like_phone",
-    "resident_id_check_char",
 ]
 
 
@@ -57,6 +57,10 @@ _LABELS = {
 _PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
 )
+# Residence permits of Hong Kong, Macao and Taiwan residents (港澳台居民居住证)
+# carry the whole-region codes 810000, 820000 and 830000; every other number
+# names a county, whose prefecture digits are never 00.
+_REGION_WIDE = frozenset({"810000", "820000", "830000"})
 _WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _CHECK_CHARS = "10X98765432"
 
@@ -78,24 +82,34 @@ def _birth_date(digits: str) -> date | None:
         return None
 
 
+def _plausible_birth(digits: str, today: date) -> bool:
+    born = _birth_date(digits)
+    return born is not None and born.year >= 1900 and born <= today
+
+
 def _resident_id(number: str, today: date) -> None:
     if not re.fullmatch(r"\d{17}[\dX]", number):
         raise InvalidValue("居民身份证号码应为18位，最后一位可以是数字或X")
-    if number[:2] not in _PROVINCES or number[2:6] == "0000":
+    if number[:2] not in _PROVINCES or (number[2:4] == "00" and number[:6] not in _REGION_WIDE):
         raise InvalidValue("居民身份证号码的地区码不正确")
-    born = _birth_date(number[6:14])
-    if born is None or born.year < 1900 or born > today:
+    if not _plausible_birth(number[6:14], today):
         raise InvalidValue("居民身份证号码的出生日期不正确")
     if resident_id_check_char(number[:17]) != number[17]:
         raise InvalidValue("居民身份证号码校验位不正确，请核对")
 
 
 def _foreign_permanent_residence(number: str, today: date) -> None:
-    # 2017 cards: 3-letter country code + 12 digits. 2023 cards: 18 characters
-    # starting with 9, sharing the resident ID's check character.
+    # 2004-2017 cards: 3-letter country code + 12 digits. 2023 cards: 18 characters,
+    # 9 + province of issue (2) + country (3) + birth date (8) + sequence (3) +
+    # the resident ID's check character.
     if re.fullmatch(r"[A-Z]{3}\d{12}", number):
         return
-    if re.fullmatch(r"9\d{16}[\dX]", number) and resident_id_check_char(number[:17]) == number[17]:
+    if (
+        re.fullmatch(r"9\d{16}[\dX]", number)
+        and number[1:3] in _PROVINCES
+        and _plausible_birth(number[6:14], today)
+        and resident_id_check_char(number[:17]) == number[17]
+    ):
         return
     raise InvalidValue("外国人永久居留身份证号码格式不正确")
 
@@ -125,8 +139,11 @@ def validate_id_number(doc_type: DocumentType, raw: str, today: date) -> str:
     return number
 
 
-_DOTS = str.maketrans({"•": "·", "・": "·", "．": "·", "‧": "·"})
-_CHINESE_NAME = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+(·[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+)*")
+# Look-alikes of the middle dot that keyboards and input methods produce.
+_DOTS = str.maketrans({c: "·" for c in "\u2022\u30fb\uff65\uff0e\u2027\u2219\u22c5\u2e31"})
+_CHINESE_NAME = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+(·[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef]+)*"
+)
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'\-]*[A-Za-z.]")
 
 
@@ -136,7 +153,10 @@ def validate_name(doc_type: DocumentType, raw: str) -> str:
     name = re.sub(r"\s+", " ", unicodedata.normalize("NFC", raw or "").strip()).translate(_DOTS)
     if not name:
         raise InvalidValue("请输入姓名")
-    if _CHINESE_NAME.fullmatch(name):
+    # In a Chinese name an ASCII full stop, and spaces around a dot, are typing slips for "·".
+    chinese = re.sub(r"\s*[.·]\s*", "·", name)
+    if _CHINESE_NAME.fullmatch(chinese):
+        name = chinese
         if not 2 <= len(name) <= 30:
             raise InvalidValue("姓名长度应为2-30个字")
         return name

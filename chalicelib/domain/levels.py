@@ -22,5 +22,5 @@ class AuthLevel(IntEnum):
     def label(self) -> str:
         return {1: "注册用户", 2: "实名用户", 3: "实人用户"}[int(self)]
 
-    def allows(self, required: "AuthLevel") -> bool:
+    def allows(self, required: AuthLevel) -> bool:
         return self >= required

@@ -12,9 +12,9 @@ A streak of failures is forgotten ``streak_window`` after its last failure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["LockoutPolicy", "LockState", "unlock_bucket"]
+__all__ = ["LockState", "LockoutPolicy", "unlock_bucket"]
 
 
 @dataclass(frozen=True)
@@ -44,4 +44,8 @@ def unlock_bucket(locked_until: datetime) -> str:
     Bucketing by hour lets the scheduled cleanup find expired locks with a few
     Query calls whose cost grows with the number of locks, not of users.
     """
-    return locked_until.strftime("%Y%m%d%H")
+    if locked_until.tzinfo is None:
+        locked_until = locked_until.replace(tzinfo=UTC)
+    # Writers and the cleanup may hold the same instant in different zones (UTC, 北京时间):
+    # both must name the same bucket.
+    return locked_until.astimezone(UTC).strftime("%Y%m%d%H")

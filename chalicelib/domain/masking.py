@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["mask_name", "mask_id_number", "mask_phone"]
+__all__ = ["mask_id_number", "mask_name", "mask_phone"]
 
 
 def mask_name(name: str) -> str:
@@ -11,10 +11,15 @@ def mask_name(name: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """3201**********1234: first four and last four characters shown."""
-    if len(number) <= 8:
-        return number[:1] + "*" * (len(number) - 2) + number[-1:]
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    """3201**********1234: first four and last four characters of an 18-character number.
+
+    Shorter numbers (permits, passports) show a quarter at each end, so at
+    least half of any number stays hidden: H1*****78.
+    """
+    shown = min(4, len(number) // 4)
+    if shown == 0:
+        return "*" * len(number)
+    return number[:shown] + "*" * (len(number) - 2 * shown) + number[-shown:]
 
 
 def mask_phone(phone: str) -> str:

@@ -17,7 +17,7 @@ from importlib import resources
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-__all__ = ["PasswordRuleError", "check_password", "hash_password", "verify_password", "needs_rehash"]
+__all__ = ["PasswordRuleError", "check_password", "hash_password", "needs_rehash", "verify_password"]
 
 MIN_LENGTH, MAX_LENGTH = 8, 20
 RULE_TEXT = "8-20位字符,由数字、大小写字母、特殊字符中的三种或以上组成"
@@ -80,9 +80,11 @@ def hash_password(password: str) -> str:
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Constant work whether or not an account exists: with no hash, a dummy is verified."""
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        matched = _hasher.verify(stored_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    # An empty stored hash is no hash: only the dummy was checked.
+    return matched and bool(stored_hash)
 
 
 def needs_rehash(stored_hash: str) -> bool:
