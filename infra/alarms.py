@@ -16,7 +16,7 @@ from chalicelib.domain.codes import Purpose
 from chalicelib.store.models import HallModel
 from infra.tables import logical_id
 
-__all__ = ["AlarmNames", "LOCK_KINDS", "alarms"]
+__all__ = ["LOCK_KINDS", "AlarmNames", "alarms"]
 
 # The ``kind`` values chalicelib.methods.password.lockout gives AccountLocked.
 LOCK_KINDS = ("account", "identifier")

@@ -21,7 +21,7 @@ from typing import Any
 
 from infra import alarms, tables
 
-__all__ = ["ROOT", "TEMPLATE_PATH", "STAGE", "chalice_config", "alarm_names", "build_template", "render", "main"]
+__all__ = ["ROOT", "STAGE", "TEMPLATE_PATH", "alarm_names", "build_template", "chalice_config", "main", "render"]
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = ROOT / "infra" / "template.json"
@@ -193,7 +193,10 @@ def _resources(names: alarms.AlarmNames) -> dict[str, Any]:
 def _outputs() -> dict[str, Any]:
     outputs: dict[str, Any] = {
         "TablePrefix": {"Description": "HALL_TABLE_PREFIX of the chalice prod stage", "Value": {"Ref": "TablePrefix"}},
-        "KeysSecretArn": {"Description": "HALL_KEYS_SECRET_ARN of the chalice prod stage", "Value": {"Ref": "KeysSecret"}},
+        "KeysSecretArn": {
+            "Description": "HALL_KEYS_SECRET_ARN of the chalice prod stage",
+            "Value": {"Ref": "KeysSecret"},
+        },
         "KeysSecretName": {"Description": "The keys secret's name", "Value": {"Fn::Sub": "${TablePrefix}/keys"}},
         "KeyArn": {"Description": "The hall's KMS key", "Value": {"Fn::GetAtt": [KEY, "Arn"]}},
         "KeyAlias": {"Description": "Alias the IAM policy grants the key by", "Value": {"Ref": "HallKeyAlias"}},

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.store.models import ALL_MODELS, HallModel
 
-__all__ = ["logical_id", "ttl_attribute_name", "table_schema", "table_resource", "all_models"]
+__all__ = ["all_models", "logical_id", "table_resource", "table_schema", "ttl_attribute_name"]
 
 _KEY_ORDER = {"HASH": 0, "RANGE": 1}
 
