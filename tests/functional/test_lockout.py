@@ -1,0 +1,137 @@
+"""Lockout (账户锁定): 5 consecutive failures lock password login for 4 hours."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from chalicelib import clock
+from tests.support import messages_to, new_citizen
+
+WRONG = "Wrong#pass1"
+
+
+def _registered(browser):
+    citizen = new_citizen()
+    assert browser.register(citizen).status == 201
+    browser.delete("/api/sessions/current")
+    return citizen
+
+
+def _fail(browser, identifier, times):
+    return [browser.login_password(identifier, WRONG) for _ in range(times)]
+
+
+def test_five_failures_lock_password_login_for_four_hours(browser):
+    citizen = _registered(browser)
+    replies = _fail(browser, citizen.phone, 5)
+    assert [r.status for r in replies[:4]] == [401] * 4
+    locked = replies[4]
+    assert locked.status == 423
+    assert locked.body["code"] == "account_locked"
+    unlock_at = clock.from_epoch(0).fromisoformat(locked.body["unlock_at"])
+    assert timedelta(hours=3, minutes=59) < unlock_at - clock.now() <= timedelta(hours=4)
+    # Even the right password is refused while locked, and the answer says when it ends.
+    again = browser.login_password(citizen.phone, citizen.password)
+    assert again.status == 423
+    assert again.body["unlock_at"] == locked.body["unlock_at"]
+
+
+def test_failures_count_per_account_whichever_identifier_is_used(browser):
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 3)
+    replies = _fail(browser, citizen.id_number, 2)
+    assert replies[-1].status == 423
+
+
+def test_a_successful_login_resets_the_count(browser):
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 4)
+    assert browser.login_password(citizen.phone, citizen.password).status == 200
+    replies = _fail(browser, citizen.phone, 4)
+    assert [r.status for r in replies] == [401] * 4
+
+
+def test_an_identifier_without_account_locks_the_same_way(browser):
+    stranger = new_citizen()
+    replies = _fail(browser, stranger.id_number, 5)
+    assert [r.status for r in replies] == [401] * 4 + [423]
+    assert replies[-1].body["code"] == "account_locked"
+
+
+def test_the_lock_ends_by_the_clock_even_if_the_record_is_still_there(browser):
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 5)
+    clock.advance(timedelta(hours=4, seconds=1))
+    # DynamoDB's TTL has not deleted anything here: the read itself treats the lock as over.
+    assert browser.login_password(citizen.phone, citizen.password).status == 200
+
+
+def test_sms_login_stays_open_while_password_login_is_locked(browser):
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 5)
+    assert browser.login_sms(citizen.phone).status == 200
+
+
+def test_the_holder_gets_one_sms_notice_per_lock(browser):
+    citizen = _registered(browser)
+    before = len(messages_to(citizen.phone))
+    _fail(browser, citizen.phone, 5)
+    _fail(browser, citizen.id_number, 3)  # attempts while locked
+    notices = [m for m in messages_to(citizen.phone)[: len(messages_to(citizen.phone)) - before] if "锁定" in m]
+    assert len(notices) == 1
+    assert "自动解锁" in notices[0]
+    assert "忘记密码" in notices[0]
+
+
+def test_concurrent_failures_lock_once_and_notify_once(browser):
+    from chalicelib import settings
+    from chalicelib.context import RequestContext
+    from chalicelib.errors import HallError
+    from chalicelib.flows import login
+
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 2)
+    barrier = threading.Barrier(8)
+    codes = []
+
+    def attempt():
+        barrier.wait()
+        try:
+            login.login("password", {"identifier": citizen.phone, "password": WRONG}, RequestContext())
+        except HallError as exc:
+            codes.append(exc.code)
+
+    settings.get()
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes.count("account_locked") >= 1
+    assert len([m for m in messages_to(citizen.phone) if "锁定" in m]) == 1
+
+
+def test_limits_are_configurable(browser, monkeypatch):
+    monkeypatch.setenv("HALL_MAX_PASSWORD_FAILURES", "3")
+    monkeypatch.setenv("HALL_LOCKOUT_MINUTES", "30")
+    citizen = _registered(browser)
+    replies = _fail(browser, citizen.phone, 3)
+    assert replies[-1].status == 423
+    clock.advance(timedelta(minutes=31))
+    assert browser.login_password(citizen.phone, citizen.password).status == 200
+
+
+def test_lock_and_release_are_security_events(browser):
+    from chalicelib.jobs import lockout_cleanup
+    from chalicelib.ops import lookup
+    from chalicelib.store import audit
+
+    citizen = _registered(browser)
+    _fail(browser, citizen.phone, 5)
+    clock.advance(timedelta(hours=4, minutes=1))
+    report = lockout_cleanup.run(clock.now())
+    assert report.released == 1
+    (subject, *_) = lookup.subjects(citizen.phone, None)
+    names = [e.event for e in audit.for_subject(subject)]
+    assert "AccountLocked" in names and "LockReleased" in names and "Registered" in names
