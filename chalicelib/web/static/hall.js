@@ -1,7 +1,10 @@
 // The hall's page script: plain JavaScript, no build step.
-// Forms post JSON to the API with the CSRF header; errors show next to their fields.
+// Forms post JSON to the API with the CSRF header (X-CSRF-Token = cookie hall_csrf);
+// errors show next to their fields, tied to them with aria-describedby and aria-invalid.
 (function () {
   "use strict";
+
+  function $(id) { return document.getElementById(id); }
 
   function csrfToken() {
     var match = document.cookie.match(/(?:^|; )hall_csrf=([^;]+)/);
@@ -18,31 +21,63 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
+        return { ok: response.ok, status: response.status, data: data || {} };
       });
     });
   }
 
-  function showErrors(form, data) {
+  // -- errors next to their fields ---------------------------------------------------
+
+  function inputFor(form, name) {
+    return form.querySelector('[data-field="' + name + '"]') ||
+      form.querySelector('[name="' + name + '"]:not([type="hidden"])');
+  }
+
+  function appealLink(url) {
+    var link = document.createElement("a");
+    link.href = url;
+    link.className = "appeal-link";
+    link.textContent = "用户申诉";
+    return link;
+  }
+
+  function clearErrors(form) {
     form.querySelectorAll(".field-error").forEach(function (el) { el.textContent = ""; });
-    form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
-    var fields = (data && data.fields) || {};
+    form.querySelectorAll('[aria-invalid="true"]').forEach(function (el) { el.removeAttribute("aria-invalid"); });
+    var general = form.querySelector(".form-error");
+    if (general) general.textContent = "";
+  }
+
+  function showErrors(form, data) {
+    clearErrors(form);
+    data = data || {};
+    var fields = data.fields || {};
+    var first = null;
     Object.keys(fields).forEach(function (name) {
       var slot = form.querySelector('.field-error[data-for="' + name + '"]');
-      if (slot) slot.textContent = fields[name];
-      var input = form.querySelector('[name="' + name + '"]');
-      if (input) input.setAttribute("aria-invalid", "true");
+      var input = inputFor(form, name);
+      if (slot) {
+        slot.textContent = fields[name];
+        if (data.appeal_url) {
+          slot.appendChild(document.createTextNode("，请使用 "));
+          slot.appendChild(appealLink(data.appeal_url));
+          slot.appendChild(document.createTextNode(" 功能解决"));
+        }
+      }
+      if (input) {
+        input.setAttribute("aria-invalid", "true");
+        if (!first) first = input;
+      }
     });
     var general = form.querySelector(".form-error");
-    if (general) {
-      general.textContent = data && data.message ? data.message : "";
-      if (data && data.appeal_url) {
-        var link = document.createElement("a");
-        link.href = data.appeal_url;
-        link.textContent = " 去用户申诉";
-        general.appendChild(link);
+    if (general && data.message) {
+      general.textContent = data.message;
+      if (data.appeal_url) {
+        general.appendChild(document.createTextNode(" "));
+        general.appendChild(appealLink(data.appeal_url));
       }
     }
+    if (first) first.focus();
   }
 
   function formBody(form) {
@@ -51,7 +86,7 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) return;
       if (el.type === "checkbox") body[el.name] = el.checked;
-      else body[el.name] = el.value;
+      else body[el.name] = el.value.trim();
     });
     return body;
   }
@@ -61,8 +96,10 @@
       event.preventDefault();
       var button = form.querySelector('button[type="submit"]');
       button.disabled = true;
+      button.setAttribute("aria-busy", "true");
       api("POST", form.dataset.api, formBody(form)).then(function (result) {
         button.disabled = false;
+        button.removeAttribute("aria-busy");
         if (result.ok) {
           window.location.assign(form.dataset.redirect || "/");
         } else {
@@ -70,122 +107,182 @@
         }
       }, function () {
         button.disabled = false;
+        button.removeAttribute("aria-busy");
         showErrors(form, { message: "网络异常，请稍后再试" });
       });
     });
+    // Editing a field clears its own error.
+    form.addEventListener("input", function (event) {
+      var el = event.target;
+      if (el.getAttribute("aria-invalid") !== "true") return;
+      el.removeAttribute("aria-invalid");
+      var key = el.dataset.field || el.name;
+      var slot = form.querySelector('.field-error[data-for="' + key + '"]');
+      if (slot) slot.textContent = "";
+    });
   });
 
-  // Tabs (WAI-ARIA tabs pattern: arrow keys move between tabs).
+  // -- tabs: the WAI-ARIA tabs pattern (arrow keys, Home, End; automatic activation) --
+
+  function selectTab(tabs, tab, focus) {
+    tabs.forEach(function (t) {
+      var on = t === tab;
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+      var panel = $(t.getAttribute("aria-controls"));
+      if (panel) panel.hidden = !on;
+    });
+    if (focus) tab.focus();
+  }
+
   document.querySelectorAll('[role="tablist"]').forEach(function (list) {
     var tabs = Array.prototype.slice.call(list.querySelectorAll('[role="tab"]'));
-    function select(tab) {
-      tabs.forEach(function (t) {
-        var on = t === tab;
-        t.setAttribute("aria-selected", on ? "true" : "false");
-        t.tabIndex = on ? 0 : -1;
-        document.getElementById(t.getAttribute("aria-controls")).hidden = !on;
-      });
-    }
     tabs.forEach(function (tab, i) {
-      tab.addEventListener("click", function () { select(tab); });
+      tab.addEventListener("click", function () { selectTab(tabs, tab, true); });
       tab.addEventListener("keydown", function (event) {
         var next = null;
-        if (event.key === "ArrowRight") next = tabs[(i + 1) % tabs.length];
-        if (event.key === "ArrowLeft") next = tabs[(i - 1 + tabs.length) % tabs.length];
-        if (next) { next.focus(); select(next); event.preventDefault(); }
+        if (event.key === "ArrowRight" || event.key === "ArrowDown") next = tabs[(i + 1) % tabs.length];
+        else if (event.key === "ArrowLeft" || event.key === "ArrowUp") next = tabs[(i - 1 + tabs.length) % tabs.length];
+        else if (event.key === "Home") next = tabs[0];
+        else if (event.key === "End") next = tabs[tabs.length - 1];
+        if (next) {
+          event.preventDefault();
+          selectTab(tabs, next, true);
+        }
       });
     });
   });
 
-  // Buttons for methods not built yet say so, instead of leading nowhere.
+  document.querySelectorAll("[data-select-tab]").forEach(function (button) {
+    button.addEventListener("click", function () { $(button.dataset.selectTab).click(); });
+  });
+
+  // -- features not built yet say so, instead of leading nowhere ---------------------
+
+  var status = $("soon-status");
   document.querySelectorAll("button.soon").forEach(function (button) {
     button.addEventListener("click", function () {
-      var status = document.getElementById(button.getAttribute("aria-describedby"));
-      if (status) status.textContent = button.dataset.feature + "即将开放，敬请期待";
+      if (!status) return;
+      // Clearing first makes a repeated click announce again.
+      status.textContent = "";
+      status.classList.add("shown");
+      window.setTimeout(function () {
+        status.textContent = (button.dataset.feature || button.textContent.trim()) + "即将开放，敬请期待。";
+      }, 30);
     });
   });
 
-  // SMS codes: the graphic captcha first, then the code, then a 60-second countdown.
-  var dialog = document.getElementById("captcha-dialog");
+  // -- SMS codes: the graphic captcha first, then the code, then a countdown ----------
+
+  var dialog = $("captcha-dialog");
   var pending = null;
 
   function loadCaptcha() {
-    document.getElementById("captcha-error").textContent = "";
-    document.getElementById("captcha-answer").value = "";
+    $("captcha-error").textContent = "";
+    $("captcha-answer").value = "";
+    $("captcha-answer").removeAttribute("aria-invalid");
+    $("captcha-id").value = "";
     return api("POST", "/api/captchas", {}).then(function (result) {
       if (!result.ok) {
-        document.getElementById("captcha-error").textContent = result.data.message || "";
-        return;
+        $("captcha-error").textContent = result.data.message || "图形验证码加载失败，请稍后再试";
+        return false;
       }
-      document.getElementById("captcha-image").src = result.data.image;
-      document.getElementById("captcha-id").value = result.data.captcha_id;
+      $("captcha-image").src = result.data.image;
+      $("captcha-id").value = result.data.captcha_id;
+      return true;
     });
   }
 
   function countdown(button, seconds) {
-    button.disabled = true;
     var label = button.dataset.label || button.textContent;
     button.dataset.label = label;
-    var timer = setInterval(function () {
+    button.disabled = true;
+    button.textContent = seconds + "秒后重新获取";
+    var timer = window.setInterval(function () {
       seconds -= 1;
-      button.textContent = seconds + "秒后重新获取";
       if (seconds <= 0) {
-        clearInterval(timer);
+        window.clearInterval(timer);
         button.disabled = false;
         button.textContent = label;
+      } else {
+        button.textContent = seconds + "秒后重新获取";
       }
     }, 1000);
-    button.textContent = seconds + "秒后重新获取";
   }
 
   document.querySelectorAll("button.send-code").forEach(function (button) {
     button.addEventListener("click", function () {
       var form = button.closest("form");
-      var phone = document.getElementById(button.dataset.phoneField);
+      var phone = $(button.dataset.phoneField);
       if (!/^1[3-9]\d{9}$/.test(phone.value.trim())) {
         showErrors(form, { fields: { phone: "请输入正确的11位移动电话号码" } });
-        phone.focus();
         return;
       }
+      clearErrors(form);
       pending = { button: button, form: form, phone: phone.value.trim(), purpose: button.dataset.purpose };
       loadCaptcha().then(function () {
         dialog.showModal();
-        document.getElementById("captcha-answer").focus();
+        $("captcha-answer").focus();
       });
     });
   });
 
   if (dialog) {
-    document.getElementById("captcha-refresh").addEventListener("click", loadCaptcha);
-    document.getElementById("captcha-cancel").addEventListener("click", function () { dialog.close(); });
-    document.getElementById("captcha-form").addEventListener("submit", function (event) {
+    $("captcha-refresh").addEventListener("click", function () {
+      loadCaptcha().then(function () { $("captcha-answer").focus(); });
+    });
+    $("captcha-cancel").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () {
+      if (pending && !pending.button.disabled) pending.button.focus();
+    });
+    $("captcha-form").addEventListener("submit", function (event) {
       event.preventDefault();
       if (!pending) return;
+      var answer = $("captcha-answer").value.trim();
+      if (!answer) {
+        $("captcha-answer").setAttribute("aria-invalid", "true");
+        $("captcha-error").textContent = "请输入图形验证码";
+        $("captcha-answer").focus();
+        return;
+      }
+      var confirm = $("captcha-confirm");
+      confirm.disabled = true;
       api("POST", "/api/sms-codes", {
         phone: pending.phone,
         purpose: pending.purpose,
-        captcha_id: document.getElementById("captcha-id").value,
-        captcha_answer: document.getElementById("captcha-answer").value,
+        captcha_id: $("captcha-id").value,
+        captcha_answer: answer,
       }).then(function (result) {
+        confirm.disabled = false;
+        var sent = pending.form.querySelector(".code-sent");
         if (result.ok) {
-          dialog.close();
-          showErrors(pending.form, {});
           countdown(pending.button, result.data.resend_after || 60);
+          dialog.close();
+          if (sent) {
+            sent.textContent = "短信验证码已发送至" + (result.data.phone_masked || "您的手机") + "，" +
+              Math.round((result.data.expires_in || 300) / 60) + "分钟内有效。";
+          }
           var code = pending.form.querySelector('[name="sms_code"]');
           if (code) code.focus();
         } else if (result.data.code === "captcha_invalid") {
           loadCaptcha().then(function () {
-            document.getElementById("captcha-error").textContent = result.data.message;
+            $("captcha-answer").setAttribute("aria-invalid", "true");
+            $("captcha-error").textContent = result.data.message;
+            $("captcha-answer").focus();
           });
         } else {
           dialog.close();
+          if (sent) sent.textContent = "";
           showErrors(pending.form, result.data);
         }
+      }, function () {
+        confirm.disabled = false;
+        $("captcha-error").textContent = "网络异常，请稍后再试";
       });
     });
   }
 
-  var logout = document.getElementById("logout-button");
+  var logout = $("logout-button");
   if (logout) {
     logout.addEventListener("click", function () {
       api("DELETE", "/api/sessions/current").then(function () { window.location.assign("/"); });
