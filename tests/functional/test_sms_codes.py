@@ -1,0 +1,220 @@
+"""Graphic captchas and SMS codes (图形验证码, 短信验证码)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from chalicelib import clock
+from tests.support import captcha_answer, last_code, messages_to, new_citizen
+
+
+def _captcha(browser):
+    reply = browser.post("/api/captchas")
+    assert reply.status == 200
+    assert reply.body["image"].startswith("data:image/png;base64,")
+    return reply.body["captcha_id"], captcha_answer(reply.body["captcha_id"])
+
+
+def _send(browser, phone, purpose="login", answer=None):
+    captcha_id, right = _captcha(browser)
+    return browser.post(
+        "/api/sms-codes",
+        {"phone": phone, "purpose": purpose, "captcha_id": captcha_id, "captcha_answer": right if answer is None else answer},
+    )
+
+
+def _login(browser, phone, code):
+    return browser.post("/api/sessions", {"method": "sms_code", "phone": phone, "sms_code": code})
+
+
+@pytest.fixture
+def citizen(browser):
+    c = new_citizen()
+    assert browser.register(c).status == 201
+    browser.delete("/api/sessions/current")
+    clock.advance(timedelta(seconds=61))
+    return c
+
+
+# -- the graphic captcha ----------------------------------------------------------------
+
+
+def test_no_sms_without_the_right_captcha_answer(browser):
+    phone = new_citizen().phone
+    reply = _send(browser, phone, answer="WRONG")
+    assert reply.status == 400
+    assert reply.body["code"] == "captcha_invalid"
+    assert messages_to(phone) == []
+
+
+def test_a_captcha_is_single_use_even_when_answered_wrong(browser):
+    phone = new_citizen().phone
+    captcha_id, answer = _captcha(browser)
+    body = {"phone": phone, "purpose": "login", "captcha_id": captcha_id}
+    assert browser.post("/api/sms-codes", {**body, "captcha_answer": "NOPE"}).body["code"] == "captcha_invalid"
+    assert browser.post("/api/sms-codes", {**body, "captcha_answer": answer}).body["code"] == "captcha_invalid"
+
+
+def test_a_right_answer_works_once(browser):
+    first, second = new_citizen().phone, new_citizen().phone
+    captcha_id, answer = _captcha(browser)
+    body = {"purpose": "login", "captcha_id": captcha_id, "captcha_answer": answer.lower()}
+    assert browser.post("/api/sms-codes", {**body, "phone": first}).status == 200
+    assert browser.post("/api/sms-codes", {**body, "phone": second}).body["code"] == "captcha_invalid"
+
+
+def test_a_captcha_expires_after_two_minutes(browser):
+    captcha_id, answer = _captcha(browser)
+    clock.advance(timedelta(minutes=2, seconds=1))
+    reply = browser.post(
+        "/api/sms-codes",
+        {"phone": new_citizen().phone, "purpose": "login", "captcha_id": captcha_id, "captcha_answer": answer},
+    )
+    assert reply.body["code"] == "captcha_invalid"
+
+
+def test_captcha_answers_are_stored_hashed(browser):
+    from chalicelib.store import tables
+    from chalicelib.store.models import FlowModel
+
+    captcha_id, answer = _captcha(browser)
+    tables.ready()
+    item = FlowModel.get(f"captcha#{captcha_id}")
+    assert answer not in (item.secret_hash or "")
+    assert len(item.secret_hash) == 64
+
+
+# -- SMS codes --------------------------------------------------------------------------
+
+
+def test_a_code_is_six_digits_and_logs_in_once(browser, citizen):
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    assert len(code) == 6 and code.isdigit()
+    assert _login(browser, citizen.phone, code).status == 200
+    browser.delete("/api/sessions/current")
+    assert _login(browser, citizen.phone, code).body["code"] == "sms_code_expired"
+
+
+def test_a_code_is_valid_for_five_minutes(browser, citizen):
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    clock.advance(timedelta(minutes=5, seconds=1))
+    assert _login(browser, citizen.phone, code).body["code"] == "sms_code_expired"
+
+
+def test_five_wrong_tries_kill_the_code(browser, citizen):
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    left = [_login(browser, citizen.phone, wrong).body.get("tries_left") for _ in range(4)]
+    assert left == [4, 3, 2, 1]
+    assert _login(browser, citizen.phone, wrong).body["code"] == "sms_code_exhausted"
+    # Dead: even the right code no longer works.
+    assert _login(browser, citizen.phone, code).body["code"] == "sms_code_exhausted"
+
+
+def test_a_resend_kills_the_previous_code_but_keeps_the_wrong_tries(browser, citizen):
+    assert _send(browser, citizen.phone).status == 200
+    first = last_code(citizen.phone)
+    wrong = f"{(int(first) + 1) % 1000000:06d}"
+    for _ in range(3):
+        _login(browser, citizen.phone, wrong)
+    clock.advance(timedelta(seconds=61))
+    assert _send(browser, citizen.phone).status == 200
+    second = last_code(citizen.phone)
+    assert second != first  # one chance in a million of a false failure
+    # The first code died with the resend, and the three wrong tries still count.
+    reply = _login(browser, citizen.phone, first)
+    assert reply.body["code"] == "sms_code_invalid"
+    assert reply.body["tries_left"] == 1
+    assert _login(browser, citizen.phone, second).status == 200
+
+
+def test_a_resend_comes_no_sooner_than_sixty_seconds(browser, citizen):
+    assert _send(browser, citizen.phone).status == 200
+    clock.advance(timedelta(seconds=30))
+    reply = _send(browser, citizen.phone)
+    assert reply.status == 429
+    assert reply.body["code"] == "sms_resend_too_soon"
+    assert 29 <= reply.body["retry_after"] <= 30
+    clock.advance(timedelta(seconds=31))
+    assert _send(browser, citizen.phone).status == 200
+
+
+def test_at_most_ten_codes_a_day_per_phone(browser):
+    phone = new_citizen().phone
+    clock.set_now(clock.now().replace(hour=1, minute=0))  # early in the China day... and the UTC day
+    for _ in range(10):
+        assert _send(browser, phone).status == 200
+        clock.advance(timedelta(seconds=61))
+    reply = _send(browser, phone)
+    assert reply.status == 429
+    assert reply.body["code"] == "sms_daily_limit"
+
+
+def test_a_client_address_has_its_own_limit(browser, monkeypatch):
+    monkeypatch.setenv("HALL_SMS_CLIENT_HOURLY_LIMIT", "3")
+    statuses = [_send(browser, new_citizen().phone).status for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_codes_are_bound_to_their_purpose(browser, citizen):
+    assert _send(browser, citizen.phone, purpose="recovery").status == 200
+    assert _login(browser, citizen.phone, last_code(citizen.phone)).body["code"] == "sms_code_expired"
+
+
+def test_an_unknown_purpose_is_refused(browser):
+    reply = _send(browser, new_citizen().phone, purpose="lottery")
+    assert reply.status == 400
+    assert "purpose" in reply.body["fields"]
+
+
+def test_codes_are_stored_hashed(browser, citizen):
+    from chalicelib.store import tables
+    from chalicelib.store.models import FlowModel
+
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    tables.ready()
+    (item,) = [i for i in FlowModel.scan() if i.kind == "sms_code" and i.flow_key.startswith("sms#login#")]
+    assert code not in item.secret_hash
+    assert citizen.phone not in item.flow_key
+
+
+def test_concurrent_verifications_of_one_code_let_exactly_one_through(browser, citizen):
+    from chalicelib.context import RequestContext
+    from chalicelib.domain.codes import Purpose
+    from chalicelib.errors import HallError
+    from chalicelib.methods.sms_code import codes
+
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    barrier = threading.Barrier(10)
+    outcomes = []
+
+    def verify():
+        barrier.wait()
+        try:
+            codes.verify(citizen.phone, Purpose.LOGIN, code, RequestContext())
+            outcomes.append("ok")
+        except HallError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=verify) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("ok") == 1, outcomes
+
+
+def test_sms_login_for_a_phone_without_account_says_so_after_the_code(browser):
+    phone = new_citizen().phone
+    assert _send(browser, phone).status == 200
+    reply = _login(browser, phone, last_code(phone))
+    assert reply.status == 404
+    assert reply.body["code"] == "phone_not_registered"
