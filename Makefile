@@ -44,6 +44,10 @@ bench: setup
 load: setup
 	$(PY) -m bench.load
 
+# The prod Lambda package (chalice package, minus what the Lambda runtime provides), checked to import and serve.
+package: setup
+	$(PY) -m infra.package build/package
+
 lint: setup
 	$(VENV)/bin/ruff check .
 
