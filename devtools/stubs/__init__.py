@@ -1,0 +1,1 @@
+"""Local counterparts of the external platforms, speaking their wire protocols over real HTTP."""
