@@ -15,7 +15,7 @@ from typing import Protocol
 from chalicelib import clock, settings
 from chalicelib.domain.masking import mask_phone
 
-__all__ = ["SmsSender", "AwsSmsSender", "OutboxSmsSender", "Outbox", "sender", "outbox"]
+__all__ = ["AwsSmsSender", "Outbox", "OutboxSmsSender", "SmsSender", "outbox", "sender"]
 
 
 class SmsSender(Protocol):
@@ -43,10 +43,12 @@ class AwsSmsSender:
             "MessageBody": text,
             "MessageType": "TRANSACTIONAL",
         }
-        if cfg.sms_origination_identity:
-            request["OriginationIdentity"] = cfg.sms_origination_identity
-        if cfg.sms_sender_id:
-            request["Context"] = {"SenderId": cfg.sms_sender_id}
+        # In End User Messaging SMS a registered sender ID *is* an origination identity
+        # (there is no separate SenderId field; ``Context`` is free-form log data), so
+        # the sender ID is used when no phone pool/number is configured.
+        origination = cfg.sms_origination_identity or cfg.sms_sender_id
+        if origination:
+            request["OriginationIdentity"] = origination
         self._sms().send_text_message(**request)
 
 
