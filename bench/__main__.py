@@ -1,0 +1,85 @@
+"""`make bench`: every figure of the benchmark, printed and written to bench-results.json.
+
+Runs in this process against a DynamoDB Local it starts in memory. Exits 1
+when a figure misses its goal (a pending figure is not a miss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import figures
+from bench.counting import RoundTripCounter
+from bench.flows import Harness
+from bench.report import render, write_json
+from bench.stack import ROOT, local_dynamodb
+
+
+def _quiet_app_logs(sink) -> None:
+    """The app logs JSON lines to stdout; send them to ``sink`` so the table stays readable.
+
+    The lines are still formatted and written, so their CPU cost is measured.
+    """
+    from chalicelib.observability import logger
+
+    logger.registered_handler.setStream(sink)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--json", default=str(ROOT / "bench-results.json"), help="where to write the results")
+    parser.add_argument("--users", type=int, default=10_000, help="users in the large lockout-cleanup run")
+    parser.add_argument("--skip-zip", action="store_true", help="do not build the deployment zip")
+    args = parser.parse_args(argv)
+
+    out = sys.stdout
+    rows = []
+    started = time.perf_counter()
+    with local_dynamodb(), open(os.devnull, "w") as sink:
+        from app import app
+
+        _quiet_app_logs(sink)
+        harness = Harness(app)
+        counter = RoundTripCounter()
+        with contextlib.redirect_stdout(sink):  # the dev outbox prints each SMS
+            print("measuring round trips …", file=out, flush=True)
+            rows += figures.round_trips(harness, counter)
+            counter.disarm_all()
+            print("measuring CPU …", file=out, flush=True)
+            rows.append(figures.login_cpu(harness))
+            rows.append(figures.read_cpu(harness))
+            print("measuring cold start …", file=out, flush=True)
+            rows += figures.cold_start(dict(os.environ))
+            print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
+            rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
+    if args.skip_zip:
+        rows.append(figures.skipped_zip())
+    else:
+        print("building the deployment zip …", file=out, flush=True)
+        with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:
+            rows.append(figures.zip_size(Path(tmp)))
+
+    print(file=out)
+    print(render(rows), file=out)
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "dynamodb": "DynamoDB Local (in memory)",
+    }
+    write_json(rows, Path(args.json), meta)
+    missed = [r.name for r in rows if r.ok is False]
+    print(f"\nwrote {args.json}; {len(missed)} goal(s) missed" + (f": {', '.join(missed)}" if missed else ""), file=out)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
