@@ -1,0 +1,91 @@
+"""Real-browser tests: Debian's Chromium, driven by Playwright, against `chalice local`.
+
+The stack (DynamoDB Local + `chalice local`, seeded with the demo citizens) is
+started once per test session by devtools.stack.running, exactly as `make run`
+starts it. Each test gets a fresh browser context (its own cookies). The hall
+runs in a subprocess, so its clock cannot be moved: these tests keep to flows
+that need no time travel. Screenshots go to test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from devtools import dynamodb_local, stack
+from tests.browser.citizen import ARTIFACTS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def hall(tmp_path_factory):
+    """The hall's base URL, with DynamoDB Local and demo data behind it."""
+    saved = dict(os.environ)
+    work = tmp_path_factory.mktemp("hall-stack")
+    prefix = f"br{uuid.uuid4().hex[:8]}"
+    try:
+        with stack.running(dynamodb_local.free_port(), prefix, work, seed=True) as (base_url, _env):
+            # running() prepared the tables from this process: give the other tests their environment back.
+            _restore_environment(saved)
+            yield base_url
+    finally:
+        _restore_environment(saved)
+
+
+def _restore_environment(saved: dict[str, str]) -> None:
+    from chalicelib import settings
+
+    os.environ.clear()
+    os.environ.update(saved)
+    settings.reset()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium fonts-wqy-zenhei)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, hall, request):
+    """A fresh browser context (no cookies) on the hall, in Chinese, at a desktop size."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+    context = chromium.new_context(base_url=hall, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    yield tab
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    if failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not problems, problems
