@@ -80,3 +80,28 @@ def app_client(app):
 
     with AppClient(app) as c:
         yield c
+
+
+@pytest.fixture
+def log_output():
+    """Everything the application logs while the test runs: the Powertools logger's JSON
+    lines (as CloudWatch would get them) and any other logger's records, at DEBUG."""
+    import io
+    import logging
+
+    from chalicelib.observability import logger
+
+    stream = io.StringIO()
+    json_handler = logging.StreamHandler(stream)
+    json_handler.setFormatter(logger.registered_formatter)
+    logger.addHandler(json_handler)
+    plain_handler = logging.StreamHandler(stream)
+    plain_handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(plain_handler)
+    root.setLevel(logging.DEBUG)
+    yield stream
+    root.removeHandler(plain_handler)
+    root.setLevel(old_level)
+    logger.removeHandler(json_handler)

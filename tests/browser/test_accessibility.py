@@ -1,0 +1,222 @@
+"""Accessibility in a real browser: names, errors tied to fields, keyboard, focus, contrast.
+
+GIVEN the hall's pages in Chromium,
+THEN every control has an accessible name, errors are tied to their fields and
+announced, the login tabs follow the WAI-ARIA tabs pattern from the keyboard,
+focus is visible, and text keeps at least 4.5:1 contrast.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.citizen import expect_logged_in_as, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+CHECKS = Path(__file__).parent / "checks"
+PAGES = ["/", "/login", "/register", "/faq", "/appeal", "/recover", "/sitemap", "/agreement", "/hall/personal"]
+
+# Lists, in the page, the form controls that have no accessible name by the HTML rules
+# (label[for], a wrapping label, aria-label, aria-labelledby, title; a button's own text).
+UNNAMED_CONTROLS = (CHECKS / "unnamed_controls.js").read_text(encoding="utf-8")
+
+# WCAG contrast of each visible text run against the background it is drawn on
+# (ancestors' background colours, blended); placeholders too. Returns the failures.
+LOW_CONTRAST = (CHECKS / "low_contrast.js").read_text(encoding="utf-8")
+
+
+def focused(page: Page) -> str:
+    """A short description of the focused element: tag, id or role, and text or label."""
+    return page.evaluate(
+        """() => { const el = document.activeElement;
+          const label = el.id && document.querySelector('label[for="' + el.id + '"]');
+          return [el.tagName.toLowerCase(), el.getAttribute('role') || el.type || '',
+                  (label ? label.textContent : el.textContent).trim()].join(':'); }"""
+    )
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_form_control_and_image_has_an_accessible_name(page: Page, path):
+    page.goto(path)
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    # The browser's own accessible-name computation agrees, for everything shown.
+    controls = page.locator("input:not([type=hidden]), select, button, a[href], [role=tab]")
+    for i in range(controls.count()):
+        control = controls.nth(i)
+        if control.is_visible():
+            expect(control).to_have_accessible_name(re.compile(r"\S"))
+    assert page.evaluate("() => Array.from(document.images).filter((i) => !i.alt.trim()).length") == 0
+
+
+def test_registration_fields_are_found_by_their_labels(page: Page):
+    page.goto("/register")
+    form = page.locator("#register-form")
+    for label in ("证件类型", "证件号码", "姓名", "移动电话", "短信验证码", "密码", "确认密码"):
+        expect(form.get_by_label(label, exact=True)).to_have_count(1)
+    expect(form.get_by_label("我已阅读并同意《个人用户注册协议》中的内容")).to_have_attribute("type", "checkbox")
+    # The password rule (注册说明 3.) describes the password field.
+    expect(form.get_by_label("密码", exact=True)).to_have_accessible_description(
+        re.compile("8-20位字符,由数字、大小写字母、特殊字符中的三种或以上组成")
+    )
+
+
+def test_the_captcha_dialog_is_labelled_and_its_image_has_alt_text(page: Page):
+    page.goto("/register")
+    page.get_by_label("移动电话").fill("13700001111")
+    page.get_by_role("button", name="获取验证码").click()
+    dialog = page.get_by_role("dialog", name="图形验证码")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_have_accessible_description("输入图形验证码，点击【确认】。")
+    expect(dialog.get_by_role("img")).to_have_accessible_name(re.compile("图形验证码"))
+    expect(dialog.get_by_label("图形验证码", exact=True)).to_be_focused()
+    assert page.evaluate(UNNAMED_CONTROLS) == []
+    # Escape closes it and gives focus back to 获取验证码.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(page.get_by_role("button", name="获取验证码")).to_be_focused()
+
+
+def test_registration_errors_are_tied_to_their_fields_and_announced(page: Page):
+    # GIVEN a registration with a malformed ID number, mismatched passwords and no agreement
+    page.goto("/register")
+    form = page.locator("#register-form")
+    form.get_by_label("证件号码").fill("320102199003071230")
+    form.get_by_label("姓名").fill("陈小明")
+    form.get_by_label("移动电话").fill("13700002222")
+    form.get_by_label("短信验证码").fill("123456")
+    form.get_by_label("密码", exact=True).fill("Jshall#2024x")
+    form.get_by_label("确认密码").fill("Jshall#2024y")
+
+    # WHEN it is submitted
+    form.get_by_role("button", name="注册").click()
+
+    # THEN each field says what is wrong, through aria-invalid and its description
+    id_number = form.get_by_label("证件号码")
+    expect(id_number).to_have_attribute("aria-invalid", "true")
+    expect(id_number).to_have_accessible_description(re.compile(r"\S"))
+    expect(id_number).to_be_focused()  # focus goes to the first field in error
+    confirm = form.get_by_label("确认密码")
+    expect(confirm).to_have_attribute("aria-invalid", "true")
+    expect(confirm).to_have_accessible_description(re.compile("两次输入的密码不一致"))
+    agreement = form.get_by_label("我已阅读并同意《个人用户注册协议》中的内容")
+    expect(agreement).to_have_attribute("aria-invalid", "true")
+    expect(agreement).to_have_accessible_description(re.compile("请阅读并同意《个人用户注册协议》"))
+    expect(form.get_by_label("姓名")).not_to_have_attribute("aria-invalid", "true")
+    # AND the form's summary is in a live alert region
+    expect(form.get_by_role("alert")).to_have_text("请检查填写的信息")
+    shot(page, "register-field-errors")
+
+    # WHEN the citizen corrects a field THEN its error goes away
+    confirm.fill("Jshall#2024x")
+    expect(confirm).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#password_confirm-error")).to_have_text("")
+
+
+def test_keyboard_only_login_with_tabs_switched_by_arrow_keys(page: Page, hall):
+    page.goto("/login")
+
+    # The first Tab reaches the skip link, which jumps to the main content.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    # Tab goes through the selected tabs only (roving tabindex), then the password form.
+    order = []
+    for _ in range(6):
+        page.keyboard.press("Tab")
+        order.append(focused(page))
+    assert order == [
+        "button:tab:个人登录",
+        "button:tab:账号密码",
+        "input:text:证件号码/移动电话",
+        "input:password:密码",
+        "a::忘记密码?",
+        "button:submit:登录",
+    ], order
+    # Focus is visible on the keyboard-focused control.
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+
+    # Back to the 账号密码 tab; arrow keys move between the tabs and show their panels.
+    for _ in range(4):
+        page.keyboard.press("Shift+Tab")
+    password_tab = page.get_by_role("tab", name="账号密码")
+    expect(password_tab).to_be_focused()
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") != "none"
+    page.keyboard.press("ArrowRight")
+    sms_tab = page.get_by_role("tab", name="手机动态码")
+    expect(sms_tab).to_be_focused()
+    expect(sms_tab).to_have_attribute("aria-selected", "true")
+    expect(password_tab).to_have_attribute("aria-selected", "false")
+    expect(page.get_by_role("tabpanel", name="手机动态码")).to_be_visible()
+    expect(page.locator("#panel-password")).to_be_hidden()
+    page.keyboard.press("ArrowRight")  # wraps around to the first tab
+    expect(page.get_by_role("tab", name="扫码登录")).to_be_focused()
+    expect(page.get_by_role("tabpanel", name="扫码登录")).to_contain_text("即将开放")
+    page.keyboard.press("End")
+    expect(sms_tab).to_be_focused()
+    page.keyboard.press("Home")
+    expect(page.get_by_role("tab", name="扫码登录")).to_be_focused()
+    page.keyboard.press("ArrowLeft")  # wraps around to the last tab
+    expect(sms_tab).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    expect(password_tab).to_be_focused()
+    expect(page.get_by_role("tabpanel", name="账号密码")).to_be_visible()
+    shot(page, "login-keyboard")
+
+    # Typing and Enter log in, without the mouse.
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("证件号码/移动电话")).to_be_focused()
+    page.keyboard.type("13800138000")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Jshall#2024")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{hall}/")
+    expect_logged_in_as(page, "陈*")
+
+
+def test_wrong_login_is_announced_in_an_alert(page: Page):
+    page.goto("/login")
+    form = page.locator("#password-form")
+    form.get_by_role("button", name="登录").click()
+    # Empty fields: each field is marked and described, focus on the first.
+    identifier = form.get_by_label("证件号码/移动电话")
+    expect(identifier).to_have_attribute("aria-invalid", "true")
+    expect(identifier).to_have_accessible_description("请输入证件号码/移动电话")
+    expect(identifier).to_be_focused()
+    expect(form.get_by_label("密码", exact=True)).to_have_accessible_description("请输入密码")
+    expect(form.get_by_role("alert")).to_have_text("请检查填写的信息")
+
+
+@pytest.mark.parametrize("path", ["/", "/login", "/register", "/faq", "/appeal?type=phone_taken", "/hall/notices"])
+def test_text_contrast_is_at_least_4_5_to_1(page: Page, path):
+    page.goto(path)
+    assert page.evaluate(LOW_CONTRAST, 4.5) == []
+
+
+def test_contrast_holds_for_errors_status_messages_and_the_logged_in_header(page: Page):
+    page.goto("/login")
+    page.locator("#password-form").get_by_role("button", name="登录").click()
+    expect(page.locator("#identifier-error")).not_to_be_empty()
+    page.get_by_role("button", name=re.compile("支付宝")).click()
+    expect(page.locator("#soon-status")).to_contain_text("即将开放")
+    assert page.evaluate(LOW_CONTRAST, 4.5) == []
+    form = page.locator("#password-form")
+    form.get_by_label("证件号码/移动电话").fill("13912345678")
+    form.get_by_label("密码", exact=True).fill("Renshe@2024")
+    form.get_by_role("button", name="登录").click()
+    expect_logged_in_as(page, "王*")
+    assert page.evaluate(LOW_CONTRAST, 4.5) == []
+
+
+def test_the_contrast_check_itself_catches_low_contrast(page: Page):
+    # The check above must be able to fail: light grey text on white is caught.
+    page.goto("/faq")
+    page.evaluate("() => { document.querySelector('.faq p').style.color = '#bbbbbb'; }")
+    failures = page.evaluate(LOW_CONTRAST, 4.5)
+    assert len(failures) == 1 and failures[0].startswith("1.")

@@ -1,0 +1,255 @@
+"""The prod IAM policy grants what the Lambda code calls, on exactly the template's tables, and no more.
+
+DynamoDB calls are recorded at botocore's client (below PynamoDB, above the
+wire) while a functional run walks every route and the lockout-cleanup
+schedule against DynamoDB Local; each call is turned into the IAM actions and
+resource ARNs AWS would authorise, and evaluated against .chalice/policy-prod.json.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import botocore.client
+import pytest
+
+from chalicelib import clock, settings
+from chalicelib.jobs import lockout_cleanup
+from chalicelib.store.models import ALL_MODELS
+from infra import build
+from tests.support import new_citizen
+
+ROOT = build.ROOT
+POLICY = json.loads((ROOT / ".chalice/policy-prod.json").read_text(encoding="utf-8"))
+TEMPLATE = json.loads(build.TEMPLATE_PATH.read_text(encoding="utf-8"))
+PROD_PREFIX = TEMPLATE["Parameters"]["TablePrefix"]["Default"]
+PARTITION = "aws-cn"
+REGION = "cn-north-1"
+ACCOUNT = "000000000000"
+VARIABLES = {"${aws:RequestedRegion}": REGION, "${aws:PrincipalAccount}": ACCOUNT}
+
+
+def _statements() -> list[dict]:
+    return POLICY["Statement"]
+
+
+def _as_list(value) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _resolve(pattern: str) -> str:
+    for variable, value in VARIABLES.items():
+        pattern = pattern.replace(variable, value)
+    return pattern
+
+
+def allowed(action: str, resource: str) -> bool:
+    """IAM's Allow for identity policies without conditions: wildcards ``*`` and ``?`` in both."""
+    for statement in _statements():
+        if statement["Effect"] != "Allow" or "Condition" in statement:
+            continue
+        if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement["Action"])):
+            continue
+        if any(fnmatch.fnmatchcase(resource, _resolve(r)) for r in _as_list(statement["Resource"])):
+            return True
+    return False
+
+
+def table_arn(table: str, index: str | None = None) -> str:
+    arn = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{table}"
+    return f"{arn}/index/{index}" if index else arn
+
+
+def _template_tables() -> dict[str, list[str]]:
+    """Prod table name → its GSI names, from the template."""
+    out = {}
+    for resource in TEMPLATE["Resources"].values():
+        if resource["Type"] == "AWS::DynamoDB::Table":
+            props = resource["Properties"]
+            name = props["TableName"]["Fn::Sub"].replace("${TablePrefix}", PROD_PREFIX)
+            out[name] = [i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])]
+    return out
+
+
+# -- recording what the code calls ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grant:
+    action: str
+    table: str
+    index: str | None = None
+
+
+def _grants(operation: str, params: dict, prod_name) -> list[Grant]:
+    """The IAM authorisations one DynamoDB API call needs (per AWS's DynamoDB IAM reference)."""
+    if operation == "TransactWriteItems":
+        kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+        return [
+            Grant(f"dynamodb:{kinds[kind]}", prod_name(body["TableName"]))
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        ]
+    if operation == "TransactGetItems":
+        return [Grant("dynamodb:GetItem", prod_name(item["Get"]["TableName"])) for item in params["TransactItems"]]
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        return [Grant(f"dynamodb:{operation}", prod_name(table)) for table in params["RequestItems"]]
+    return [Grant(f"dynamodb:{operation}", prod_name(params["TableName"]), params.get("IndexName"))]
+
+
+@pytest.fixture
+def recorded(monkeypatch) -> list[Grant]:
+    prefix = settings.get().table_prefix + "-"
+    calls: list[Grant] = []
+
+    def prod_name(table: str) -> str:
+        assert table.startswith(prefix), table
+        return PROD_PREFIX + "-" + table.removeprefix(prefix)
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def recording(self, operation_name, api_params):
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.extend(_grants(operation_name, api_params, prod_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", recording)
+    return calls
+
+
+def _walk_every_flow(browser) -> None:
+    """Every route and the schedule, the ways a citizen and the clock drive them."""
+    for page in ("/", "/login", "/register", "/faq", "/agreement"):
+        assert browser.get(page).status == 200
+    citizen, other = new_citizen(), new_citizen(name="林晓")
+    assert browser.register(citizen).status == 201
+    assert browser.get("/api/me").status == 200
+    assert browser.delete("/api/sessions/current").status in (200, 204)
+    assert browser.register(other).status == 201
+    browser.delete("/api/sessions/current")
+    # Five wrong passwords lock the account (and send the notice); a stranger's ID locks too.
+    statuses = [browser.login_password(citizen.phone, "Wrong#pass1").status for _ in range(5)]
+    assert statuses[-1] == 423
+    stranger = new_citizen()
+    assert [browser.login_password(stranger.id_number, "Wrong#pass1").status for _ in range(5)][-1] == 423
+    # SMS login still works while locked; the other citizen logs in by password after a failure.
+    assert browser.login_sms(citizen.phone).status == 200
+    browser.delete("/api/sessions/current")
+    assert browser.login_password(other.id_number, "Wrong#pass1").status == 401
+    assert browser.login_password(other.id_number, other.password).status == 200
+    # Registration conflicts (the transaction's condition checks) answer too.
+    clock.advance(timedelta(minutes=2))
+    assert browser.register(new_citizen(phone=citizen.phone)).status == 409
+    # The schedule, after the locks have ended.
+    clock.advance(timedelta(hours=5))
+    report = lockout_cleanup.run(clock.now())
+    assert report.released == 2
+
+
+@pytest.fixture
+def flow_grants(browser, recorded) -> set[Grant]:
+    _walk_every_flow(browser)
+    assert recorded, "the recorder saw no DynamoDB call"
+    return set(recorded)
+
+
+# -- the checks ------------------------------------------------------------------------------------
+
+
+def test_every_dynamodb_call_of_the_flows_is_allowed(flow_grants):
+    denied = sorted(
+        (g.action, table_arn(g.table, g.index)) for g in flow_grants if not allowed(g.action, table_arn(g.table, g.index))
+    )
+    assert denied == []
+
+
+def test_the_policy_grants_no_dynamodb_action_or_query_target_the_code_does_not_use(flow_grants):
+    granted_actions = {
+        a for s in _statements() for a in _as_list(s["Action"]) if a.startswith("dynamodb:")
+    }
+    assert granted_actions == {g.action for g in flow_grants}
+    granted_queries = {
+        _resolve(r) for s in _statements() if "dynamodb:Query" in _as_list(s["Action"]) for r in _as_list(s["Resource"])
+    }
+    assert granted_queries == {table_arn(g.table, g.index) for g in flow_grants if g.action == "dynamodb:Query"}
+
+
+def test_the_policy_names_exactly_the_templates_tables_and_indexes():
+    tables = _template_tables()
+    assert len(tables) == len(ALL_MODELS)
+    known = {table_arn(t) for t in tables} | {table_arn(t, i) for t, indexes in tables.items() for i in indexes}
+    named = {
+        _resolve(r) for s in _statements() if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
+        for r in _as_list(s["Resource"])
+    }
+    assert named <= known, named - known
+    assert not any("*" in r or "?" in r for r in named)
+    item_statement = next(s for s in _statements() if "dynamodb:GetItem" in _as_list(s["Action"]))
+    assert {_resolve(r) for r in item_statement["Resource"]} == {table_arn(t) for t in tables}
+
+
+def test_the_policy_evaluator_denies_what_is_not_granted():
+    # The evaluator above must be able to say no, or the checks built on it prove nothing.
+    some_table = next(iter(_template_tables()))
+    assert allowed("dynamodb:GetItem", table_arn(some_table))
+    assert not allowed("dynamodb:Scan", table_arn(some_table))
+    assert not allowed("dynamodb:GetItem", table_arn("someone-elses-table"))
+    assert not allowed("dynamodb:GetItem", table_arn(some_table).replace(ACCOUNT, "111122223333"))
+
+
+# Calls in chalicelib/store that become DynamoDB operations → the IAM actions they need.
+_STORE_CALLS = {
+    r"\.get\(": {"dynamodb:GetItem"},
+    r"\.save\(": {"dynamodb:PutItem"},
+    r"\.update\(": {"dynamodb:UpdateItem"},
+    r"\.delete\(": {"dynamodb:DeleteItem"},
+    r"\.query\(": {"dynamodb:Query"},
+    r"\.scan\(": {"dynamodb:Scan"},
+    r"Model\.count\(": {"dynamodb:Query"},
+    r"\.batch_get\(": {"dynamodb:BatchGetItem"},
+    r"\.batch_write\(": {"dynamodb:BatchWriteItem"},
+    r"\.condition_check\(": {"dynamodb:ConditionCheckItem"},
+    r"describe_table\(|Model\.exists\(\)": {"dynamodb:DescribeTable"},
+}
+
+
+def test_every_kind_of_call_in_the_store_layer_has_its_action_granted():
+    # A new kind of call (a Scan, a BatchWrite) that no flow above exercises yet still needs the policy.
+    used: set[str] = set()
+    for path in sorted((ROOT / "chalicelib/store").glob("*.py")):
+        if path.name == "tables.py":
+            continue  # table creation is for local stacks; AWS tables come from infra/
+        source = Path(path).read_text(encoding="utf-8")
+        for pattern, actions in _STORE_CALLS.items():
+            if re.search(pattern, source):
+                used |= actions
+    granted = {a for s in _statements() for a in _as_list(s["Action"])}
+    assert used - granted == set()
+
+
+def test_secret_key_and_logs_are_scoped_to_the_templates_resources():
+    by_sid = {s["Sid"]: s for s in _statements()}
+    secret_name = TEMPLATE["Resources"]["KeysSecret"]["Properties"]["Name"]["Fn::Sub"].replace(
+        "${TablePrefix}", PROD_PREFIX
+    )
+    # Secrets Manager appends "-" and six random characters to a secret's ARN.
+    assert _resolve(by_sid["KeysSecret"]["Resource"]) == (
+        f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_name}-??????"
+    )
+    assert by_sid["KeysSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
+    alias = TEMPLATE["Resources"]["HallKeyAlias"]["Properties"]["AliasName"]["Fn::Sub"].replace(
+        "${TablePrefix}", PROD_PREFIX
+    )
+    assert by_sid["HallKey"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+    assert sorted(by_sid["HallKey"]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert by_sid["SendSms"]["Action"] == ["sms-voice:SendTextMessage"]
+    assert sorted(by_sid["Tracing"]["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+    # Only the hall's own functions' log groups (chalice deploy names them jiangsu-hall-prod...).
+    assert _resolve(by_sid["Logs"]["Resource"]).endswith(":log-group:/aws/lambda/jiangsu-hall-prod*")
+    everything = {a for s in _statements() for a in _as_list(s["Action"])}
+    assert not any(a.endswith("*") for a in everything)
