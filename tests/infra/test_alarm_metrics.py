@@ -46,17 +46,13 @@ def _emitted(stdout: str) -> set[tuple[str, str, tuple]]:
 
 
 @pytest.fixture
-def prod_metrics_environment(monkeypatch):
-    # Metrics on, and the service name Lambda gets from .chalice/config.json.
-    env = build.chalice_config()["environment_variables"]
+def metrics_on(monkeypatch):
+    # The service name and namespace come from .chalice/config.json: Chalice's test
+    # client applies the stage's environment to every request, as Lambda does.
     monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
-    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", env["POWERTOOLS_SERVICE_NAME"])
-    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", env["POWERTOOLS_METRICS_NAMESPACE"])
 
 
-def test_lockouts_and_sms_codes_are_emitted_with_the_dimensions_the_alarms_watch(
-    browser, capsys, prod_metrics_environment
-):
+def test_lockouts_and_sms_codes_are_emitted_with_the_dimensions_the_alarms_watch(browser, capsys, metrics_on):
     # GIVEN a citizen and a stranger whose passwords are guessed wrong five times each
     citizen = new_citizen()
     assert browser.register(citizen).status == 201

@@ -89,7 +89,12 @@ class Grant:
 def _grants(operation: str, params: dict, prod_name) -> list[Grant]:
     """The IAM authorisations one DynamoDB API call needs (per AWS's DynamoDB IAM reference)."""
     if operation == "TransactWriteItems":
-        kinds = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+        kinds = {
+            "Put": "PutItem",
+            "Update": "UpdateItem",
+            "Delete": "DeleteItem",
+            "ConditionCheck": "ConditionCheckItem",
+        }
         return [
             Grant(f"dynamodb:{kinds[kind]}", prod_name(body["TableName"]))
             for item in params["TransactItems"]
@@ -163,15 +168,15 @@ def flow_grants(browser, recorded) -> set[Grant]:
 
 def test_every_dynamodb_call_of_the_flows_is_allowed(flow_grants):
     denied = sorted(
-        (g.action, table_arn(g.table, g.index)) for g in flow_grants if not allowed(g.action, table_arn(g.table, g.index))
+        (g.action, table_arn(g.table, g.index))
+        for g in flow_grants
+        if not allowed(g.action, table_arn(g.table, g.index))
     )
     assert denied == []
 
 
 def test_the_policy_grants_no_dynamodb_action_or_query_target_the_code_does_not_use(flow_grants):
-    granted_actions = {
-        a for s in _statements() for a in _as_list(s["Action"]) if a.startswith("dynamodb:")
-    }
+    granted_actions = {a for s in _statements() for a in _as_list(s["Action"]) if a.startswith("dynamodb:")}
     assert granted_actions == {g.action for g in flow_grants}
     granted_queries = {
         _resolve(r) for s in _statements() if "dynamodb:Query" in _as_list(s["Action"]) for r in _as_list(s["Resource"])
@@ -184,7 +189,9 @@ def test_the_policy_names_exactly_the_templates_tables_and_indexes():
     assert len(tables) == len(ALL_MODELS)
     known = {table_arn(t) for t in tables} | {table_arn(t, i) for t, indexes in tables.items() for i in indexes}
     named = {
-        _resolve(r) for s in _statements() if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
+        _resolve(r)
+        for s in _statements()
+        if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
         for r in _as_list(s["Resource"])
     }
     assert named <= known, named - known
