@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from chalicelib import crypto
 from chalicelib.domain.masking import mask_id_number, mask_name, mask_phone
 
-__all__ = ["Protected", "id_number_mac", "identifier_mac", "phone_mac", "protect_id_number", "protect_name", "protect_phone"]
+__all__ = [
+    "Protected",
+    "id_number_mac",
+    "identifier_mac",
+    "phone_mac",
+    "protect_id_number",
+    "protect_name",
+    "protect_phone",
+]
 
 
 @dataclass(frozen=True)

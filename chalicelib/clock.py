@@ -6,9 +6,9 @@ clock on each read, so tests move it instead of sleeping.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
-__all__ = ["now", "set_now", "advance", "reset", "CHINA"]
+__all__ = ["CHINA", "advance", "now", "reset", "set_now"]
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
@@ -20,13 +20,13 @@ def now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     if _fixed is not None:
         return _fixed + _offset
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def set_now(moment: datetime) -> None:
     """Freeze the clock at ``moment`` (tests only)."""
     global _fixed, _offset
-    _fixed, _offset = moment.astimezone(timezone.utc), timedelta(0)
+    _fixed, _offset = moment.astimezone(UTC), timedelta(0)
 
 
 def advance(delta: timedelta) -> None:
@@ -45,4 +45,4 @@ def to_epoch(moment: datetime) -> int:
 
 
 def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, timezone.utc)
+    return datetime.fromtimestamp(seconds, UTC)

@@ -94,8 +94,7 @@ class HallError(ChaliceUnhandledError):
         return cls(
             "account_locked",
             423,
-            f"密码连续输错次数过多，账户已锁定，请于{local:%Y-%m-%d %H:%M}后再试，"
-            "或使用手机动态码登录、忘记密码找回",
+            f"密码连续输错次数过多，账户已锁定，请于{local:%Y-%m-%d %H:%M}后再试，或使用手机动态码登录、忘记密码找回",
             unlock_at=unlock_at.isoformat(),
         )
 
@@ -128,9 +127,7 @@ class HallError(ChaliceUnhandledError):
 
     @classmethod
     def sms_code_exhausted(cls) -> HallError:
-        return cls(
-            "sms_code_exhausted", 400, "短信验证码错误次数过多，请稍后重新获取", {"sms_code": "错误次数过多"}
-        )
+        return cls("sms_code_exhausted", 400, "短信验证码错误次数过多，请稍后重新获取", {"sms_code": "错误次数过多"})
 
     @classmethod
     def sms_resend_too_soon(cls, retry_after: int) -> HallError:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-__all__ = ["logger", "tracer", "metrics", "count", "audit_log"]
+__all__ = ["audit_log", "count", "logger", "metrics", "tracer"]
 
 SERVICE = "jiangsu-hall"
 

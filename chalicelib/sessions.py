@@ -16,7 +16,7 @@ from chalicelib.store import sessions as session_store
 from chalicelib.store.accounts import Account
 from chalicelib.store.sessions import SessionRecord
 
-__all__ = ["IssuedSession", "open_session", "resolve", "close", "SessionRecord"]
+__all__ = ["IssuedSession", "SessionRecord", "close", "open_session", "resolve"]
 
 TOUCH_EVERY = timedelta(seconds=60)
 

@@ -29,8 +29,16 @@ def main() -> int:
         print(f"Dev outbox (SMS and captcha answers): http://127.0.0.1:{port}/dev/outbox")
         print("Demo accounts are listed in README.md. Ctrl-C stops everything.\n", flush=True)
         server = stack.subprocess.Popen(
-            [str(Path(sys.executable).parent / "chalice"), "local", "--stage", "dev", "--host", "127.0.0.1",
-             "--port", str(port)],
+            [
+                str(Path(sys.executable).parent / "chalice"),
+                "local",
+                "--stage",
+                "dev",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             cwd=str(ROOT),
             env={**os.environ, **env},
         )

@@ -7,6 +7,7 @@ import random
 import re
 from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
+from typing import ClassVar
 
 from chalice.test import Client
 
@@ -91,7 +92,7 @@ class Reply:
 
 
 class _Base:
-    extra_headers: dict = {}
+    extra_headers: ClassVar[dict] = {}
 
     def __init__(self, app) -> None:
         self._client = Client(app, stage_name="dev")

@@ -19,7 +19,7 @@ from chalicelib.store import audit
 from chalicelib.store.accounts import Account
 from chalicelib.store.lockouts import account_subject
 
-__all__ = ["LoginMethod", "Authenticated", "login", "methods"]
+__all__ = ["Authenticated", "LoginMethod", "login", "methods"]
 
 
 @dataclass(frozen=True)

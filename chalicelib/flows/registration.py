@@ -78,7 +78,7 @@ def _validate(form: RegistrationForm, ctx: RequestContext) -> Valid:
     except passwords.PasswordRuleError as exc:
         fields["password"] = exc.message
     if form.password != form.password_confirm:
-        fields["password_confirm"] = "两次输入的密码不一致"
+        fields["password_confirm"] = "两次输入的密码不一致"  # noqa: S105 - a message, not a password
     if not form.sms_code.strip():
         fields["sms_code"] = "请输入短信验证码"
     current = settings.get().agreement_version

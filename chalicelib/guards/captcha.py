@@ -19,7 +19,7 @@ from chalicelib.guards import rate_limits
 from chalicelib.observability import count
 from chalicelib.store import flows
 
-__all__ = ["Challenge", "issue", "check"]
+__all__ = ["Challenge", "check", "issue"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from chalicelib.observability import count
 from chalicelib.store import flows
 from chalicelib.store.errors import LimitExceededError
 
-__all__ = ["sms_per_phone", "sms_per_client", "captcha_per_client"]
+__all__ = ["captcha_per_client", "sms_per_client", "sms_per_phone"]
 
 
 def _client(ctx: RequestContext) -> str:
@@ -38,9 +38,23 @@ def sms_per_phone(phone_mac: str, ctx: RequestContext) -> None:
 def sms_per_client(ctx: RequestContext) -> None:
     hour = ctx.now.replace(minute=0, second=0, microsecond=0)
     limit = settings.get().sms_hourly_limit_per_client
-    _hit("sms_client_hour", _client(ctx), hour.strftime("%Y%m%d%H"), limit, hour + timedelta(hours=1), HallError.rate_limited())
+    _hit(
+        "sms_client_hour",
+        _client(ctx),
+        hour.strftime("%Y%m%d%H"),
+        limit,
+        hour + timedelta(hours=1),
+        HallError.rate_limited(),
+    )
 
 
 def captcha_per_client(ctx: RequestContext) -> None:
     minute = ctx.now.replace(second=0, microsecond=0)
-    _hit("captcha_client_minute", _client(ctx), minute.strftime("%Y%m%d%H%M"), 60, minute + timedelta(minutes=1), HallError.rate_limited())
+    _hit(
+        "captcha_client_minute",
+        _client(ctx),
+        minute.strftime("%Y%m%d%H%M"),
+        60,
+        minute + timedelta(minutes=1),
+        HallError.rate_limited(),
+    )

@@ -44,4 +44,6 @@ def me():
 @bp.route("/api/csrf", methods=["GET"])
 def csrf():
     token = web.new_csrf_token()
-    return Response({"csrf_token": token}, headers={"Set-Cookie": [web.csrf_cookie(token)], "Cache-Control": "no-store"})
+    return Response(
+        {"csrf_token": token}, headers={"Set-Cookie": [web.csrf_cookie(token)], "Cache-Control": "no-store"}
+    )

@@ -24,17 +24,17 @@ from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
 
 __all__ = [
-    "SESSION_COOKIE",
     "CSRF_COOKIE",
+    "SESSION_COOKIE",
     "context",
-    "json_body",
-    "require_csrf",
-    "current_session",
-    "require_session",
-    "is_app_client",
-    "session_response",
-    "new_csrf_token",
     "csrf_cookie",
+    "current_session",
+    "is_app_client",
+    "json_body",
+    "new_csrf_token",
+    "require_csrf",
+    "require_session",
+    "session_response",
 ]
 
 SESSION_COOKIE = "hall_session"
@@ -64,7 +64,8 @@ def json_body(request: Request) -> dict:
 
 def parse(request: Request, model):
     """Parse the JSON body into a pydantic model (Powertools Parser); errors as field errors."""
-    from aws_lambda_powertools.utilities.parser import ValidationError, parse as powertools_parse
+    from aws_lambda_powertools.utilities.parser import ValidationError
+    from aws_lambda_powertools.utilities.parser import parse as powertools_parse
 
     body = json_body(request)
     try:

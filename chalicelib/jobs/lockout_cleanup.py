@@ -18,7 +18,7 @@ from chalicelib.domain.lockout import unlock_bucket
 from chalicelib.observability import count, logger
 from chalicelib.store import audit, flows, lockouts
 
-__all__ = ["run", "CleanupReport"]
+__all__ = ["CleanupReport", "run"]
 
 CHECKPOINT = "lockout_cleanup"
 

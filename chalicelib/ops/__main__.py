@@ -67,7 +67,9 @@ def keys_generate(_args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chalicelib.ops", description="江苏人社网上办事服务大厅 operator tasks")
+    parser = argparse.ArgumentParser(
+        prog="python -m chalicelib.ops", description="江苏人社网上办事服务大厅 operator tasks"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("create-tables", help="create missing tables (local stacks)").set_defaults(run=create_tables)
     seed = commands.add_parser("seed-demo", help="create the demo accounts (dev only)")
@@ -82,7 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     events_parser.set_defaults(run=events)
     keys = commands.add_parser("keys", help="key material")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
-    keys_commands.add_parser("generate", help="print a new keys document for the secret").set_defaults(run=keys_generate)
+    keys_commands.add_parser("generate", help="print a new keys document for the secret").set_defaults(
+        run=keys_generate
+    )
     args = parser.parse_args(argv)
     return args.run(args)
 

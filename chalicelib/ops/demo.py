@@ -40,7 +40,9 @@ def seed(path: str) -> list[str]:
             continue
         for family in person.get("family_numbers", []):
             try:
-                accounts.put_family_claim(account.account_id, family["id_type"], id_number_mac(family["id_number"]), now)
+                accounts.put_family_claim(
+                    account.account_id, family["id_type"], id_number_mac(family["id_number"]), now
+                )
             except StoreError:
                 pass
         lines.append(f"created  {account.name_masked} {account.id_masked} {account.phone_masked} {level.label}")

@@ -19,12 +19,12 @@ __all__ = [
     "Account",
     "NewAccount",
     "create",
-    "get",
+    "family_claim_key",
     "find_account_ids",
+    "get",
     "get_with_lock",
     "id_claim_key",
     "phone_claim_key",
-    "family_claim_key",
     "put_family_claim",
 ]
 
@@ -113,7 +113,10 @@ def create(new: NewAccount, now: datetime) -> Account:
         updated_at=now,
     )
     claims = [
-        ("id", ClaimModel(id_claim_key(new.id_type, new.id_number.mac), account_id=account_id, kind="id", created_at=now)),
+        (
+            "id",
+            ClaimModel(id_claim_key(new.id_type, new.id_number.mac), account_id=account_id, kind="id", created_at=now),
+        ),
         ("phone", ClaimModel(phone_claim_key(new.phone.mac), account_id=account_id, kind="phone", created_at=now)),
     ]
     try:
@@ -130,7 +133,11 @@ def create(new: NewAccount, now: datetime) -> Account:
         reasons = exc.cancellation_reasons or []
         # PynamoDB sends condition checks first, then puts in the order saved.
         names = ["family", "id", "phone", "account"]
-        held = [name for name, reason in zip(names, reasons) if reason and reason.code == "ConditionalCheckFailed"]
+        held = [
+            name
+            for name, reason in zip(names, reasons, strict=False)
+            if reason and reason.code == "ConditionalCheckFailed"
+        ]
         if held:
             raise ClaimTakenError(held) from exc
         raise
@@ -180,6 +187,6 @@ def set_password_hash(account_id: str, password_hash: str, now: datetime) -> Non
 def put_family_claim(holder_account_id: str, doc_type: str, id_mac: str, now: datetime) -> None:
     """Record that ``holder_account_id`` bound an ID as its family number (亲情号)."""
     tables.ready()
-    ClaimModel(
-        family_claim_key(doc_type, id_mac), account_id=holder_account_id, kind="family", created_at=now
-    ).save(condition=ClaimModel.claim_key.does_not_exist())
+    ClaimModel(family_claim_key(doc_type, id_mac), account_id=holder_account_id, kind="family", created_at=now).save(
+        condition=ClaimModel.claim_key.does_not_exist()
+    )

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from chalicelib.store import tables
 from chalicelib.store.models import AuditEventModel
 
-__all__ = ["AuditEvent", "event", "record", "for_subject"]
+__all__ = ["AuditEvent", "event", "for_subject", "record"]
 
 RETENTION = timedelta(days=3 * 365)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["StoreError", "ConditionFailedError", "ClaimTakenError", "LimitExceededError"]
+__all__ = ["ClaimTakenError", "ConditionFailedError", "LimitExceededError", "StoreError"]
 
 
 class StoreError(Exception):

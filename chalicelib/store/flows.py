@@ -18,13 +18,13 @@ from chalicelib.store.errors import LimitExceededError
 from chalicelib.store.models import FlowModel
 
 __all__ = [
-    "put_captcha",
     "consume_captcha",
+    "get_checkpoint",
+    "hit_rate_limit",
+    "put_captcha",
+    "set_checkpoint",
     "start_sms_code",
     "verify_sms_code",
-    "hit_rate_limit",
-    "get_checkpoint",
-    "set_checkpoint",
 ]
 
 # Records outlive their validity a little so that "expired" can be told from "never sent".
@@ -60,9 +60,7 @@ def consume_captcha(captcha_id: str, now: datetime) -> str | None:
         item.update(
             actions=[FlowModel.used.set(True)],
             condition=(
-                FlowModel.flow_key.exists()
-                & FlowModel.used.does_not_exist()
-                & (FlowModel.valid_until > to_epoch(now))
+                FlowModel.flow_key.exists() & FlowModel.used.does_not_exist() & (FlowModel.valid_until > to_epoch(now))
             ),
         )
     except UpdateError as exc:

@@ -13,7 +13,7 @@ from chalicelib.domain.lockout import LockoutPolicy, LockState, unlock_bucket
 from chalicelib.store import tables
 from chalicelib.store.models import LockoutModel
 
-__all__ = ["account_subject", "identifier_subject", "state_of", "get", "record_failure", "clear", "FailureOutcome"]
+__all__ = ["FailureOutcome", "account_subject", "clear", "get", "identifier_subject", "record_failure", "state_of"]
 
 
 def account_subject(account_id: str) -> str:

@@ -22,13 +22,13 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 __all__ = [
+    "ALL_MODELS",
     "AccountModel",
+    "AuditEventModel",
     "ClaimModel",
-    "SessionModel",
     "FlowModel",
     "LockoutModel",
-    "AuditEventModel",
-    "ALL_MODELS",
+    "SessionModel",
 ]
 
 

@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.store import tables
 from chalicelib.store.models import AuditEventModel, LockoutModel, SessionModel
 
-__all__ = ["SessionRecord", "get", "touch", "delete", "delete_for_account", "new_item"]
+__all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pynamodb.exceptions import TableError
 from chalicelib import settings
 from chalicelib.store.models import ALL_MODELS
 
-__all__ = ["ready", "connection", "create_all", "delete_all"]
+__all__ = ["connection", "create_all", "delete_all", "ready"]
 
 _bound: tuple | None = None
 

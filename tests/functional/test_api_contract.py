@@ -72,7 +72,11 @@ def test_the_prod_stage_registers_no_dev_routes():
     env = {**os.environ, "HALL_STAGE": "prod"}
     out = subprocess.run(
         [sys.executable, "-c", "from app import app; print(sorted(app.routes))"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "/dev/outbox" not in out and "/api/dev/outbox" not in out
     assert "/api/sessions" in out

@@ -17,7 +17,15 @@ def test_a_full_register_and_login_run_logs_no_raw_citizen_data(browser, app_cli
     assert browser.login_password(citizen.phone, citizen.password).status == 200
     session_token = browser.cookies["hall_session"]
     app_login = app_client.login_password(citizen.id_number, citizen.password)
-    secrets = [citizen.id_number, citizen.phone, citizen.name, citizen.password, code, session_token, app_login.body["token"]]
+    secrets = [
+        citizen.id_number,
+        citizen.phone,
+        citizen.name,
+        citizen.password,
+        code,
+        session_token,
+        app_login.body["token"],
+    ]
 
     captured = capsys.readouterr()
     # The dev outbox display is the one place a code may appear (its console line); everything else is Logger output.

@@ -74,6 +74,10 @@ def test_the_schedule_is_wired_to_the_cleanup(app):
     from chalice.test import Client
 
     with Client(app) as client:
-        result = client.lambda_.invoke("lockout-cleanup", client.events.generate_cw_event(
-            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]))
+        result = client.lambda_.invoke(
+            "lockout-cleanup",
+            client.events.generate_cw_event(
+                source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+            ),
+        )
     assert set(result.payload) == {"hours_read", "released"}

@@ -22,7 +22,12 @@ def _send(browser, phone, purpose="login", answer=None):
     captcha_id, right = _captcha(browser)
     return browser.post(
         "/api/sms-codes",
-        {"phone": phone, "purpose": purpose, "captcha_id": captcha_id, "captcha_answer": right if answer is None else answer},
+        {
+            "phone": phone,
+            "purpose": purpose,
+            "captcha_id": captcha_id,
+            "captcha_answer": right if answer is None else answer,
+        },
     )
 
 

@@ -51,7 +51,7 @@ class PasswordLogin:
         if not identifier:
             fields["identifier"] = "请输入证件号码/移动电话"
         if not password:
-            fields["password"] = "请输入密码"
+            fields["password"] = "请输入密码"  # noqa: S105 - a message, not a password
         if fields:
             raise HallError.validation_failed(fields)
 
