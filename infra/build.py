@@ -97,6 +97,12 @@ def _parameters() -> dict[str, Any]:
             "MaxValue": 1,
             "Description": "Share of API requests answered 5xx over 5 minutes that raises the alarm.",
         },
+        "LogRetentionDays": {
+            "Type": "Number",
+            "Default": 180,
+            "AllowedValues": [30, 60, 90, 180, 365, 731, 1827, 3653],
+            "Description": "How long the functions' logs (masked values only) are kept.",
+        },
         "DynamoDbThrottleThreshold": {
             "Type": "Number",
             "Default": 5,
@@ -186,6 +192,18 @@ def _resources(names: alarms.AlarmNames) -> dict[str, Any]:
     }
     for model in tables.all_models():
         resources[tables.logical_id(model)] = tables.table_resource(model, alarms.PREFIX, KEY)
+    for label, function_name in names.functions:
+        # Created here, before `chalice deploy`, so Lambda writes into a group with a retention
+        # (Chalice's own log_retention_in_days emits a broken reference in `chalice package`).
+        resources["".join(p.capitalize() for p in label.split("-")) + "LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{function_name}",
+                "RetentionInDays": {"Ref": "LogRetentionDays"},
+            },
+        }
     resources.update(alarms.alarms(names, tables.all_models()))
     return resources
 

@@ -31,7 +31,7 @@ PROD_PREFIX = TEMPLATE["Parameters"]["TablePrefix"]["Default"]
 PARTITION = "aws-cn"
 REGION = "cn-north-1"
 ACCOUNT = "000000000000"
-VARIABLES = {"${aws:RequestedRegion}": REGION, "${aws:PrincipalAccount}": ACCOUNT}
+VARIABLES = {"${aws:PrincipalAccount}": ACCOUNT}
 
 
 def _statements() -> list[dict]:
@@ -48,16 +48,40 @@ def _resolve(pattern: str) -> str:
     return pattern
 
 
+def _conditions_hold(statement: dict, resource: str) -> bool:
+    """The condition keys this policy uses; any other makes the statement not apply (fail closed)."""
+    context = {"aws:ResourceAccount": resource.split(":")[4], "aws:PrincipalAccount": ACCOUNT}
+    for operator, keys in statement.get("Condition", {}).items():
+        if operator != "StringEquals":
+            if operator.startswith("ForAnyValue:") and all(k.startswith("kms:") for k in keys):
+                continue  # KMS alias conditions: not part of the DynamoDB checks here
+            return False
+        for key, expected in keys.items():
+            if key not in context or context[key] != _resolve(expected):
+                return False
+    return True
+
+
 def allowed(action: str, resource: str) -> bool:
-    """IAM's Allow for identity policies without conditions: wildcards ``*`` and ``?`` in both."""
+    """IAM's Allow for identity policies: wildcards ``*`` and ``?``, and the conditions above."""
     for statement in _statements():
-        if statement["Effect"] != "Allow" or "Condition" in statement:
+        if statement["Effect"] != "Allow":
             continue
         if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in _as_list(statement["Action"])):
             continue
-        if any(fnmatch.fnmatchcase(resource, _resolve(r)) for r in _as_list(statement["Resource"])):
+        if not any(fnmatch.fnmatchcase(resource, _resolve(r)) for r in _as_list(statement["Resource"])):
+            continue
+        if _conditions_hold(statement, resource):
             return True
     return False
+
+
+def _in_our_account(pattern: str) -> str:
+    """A ``arn:...:*:*:...`` pattern as the ARN it matches in this region and account."""
+    head, rest = pattern.split(":table/", 1) if ":table/" in pattern else (pattern, None)
+    parts = head.split(":")
+    parts[3], parts[4] = REGION, ACCOUNT
+    return ":".join(parts) + (f":table/{rest}" if rest is not None else "")
 
 
 def table_arn(table: str, index: str | None = None) -> str:
@@ -179,7 +203,10 @@ def test_the_policy_grants_no_dynamodb_action_or_query_target_the_code_does_not_
     granted_actions = {a for s in _statements() for a in _as_list(s["Action"]) if a.startswith("dynamodb:")}
     assert granted_actions == {g.action for g in flow_grants}
     granted_queries = {
-        _resolve(r) for s in _statements() if "dynamodb:Query" in _as_list(s["Action"]) for r in _as_list(s["Resource"])
+        _in_our_account(r)
+        for s in _statements()
+        if "dynamodb:Query" in _as_list(s["Action"])
+        for r in _as_list(s["Resource"])
     }
     assert granted_queries == {table_arn(g.table, g.index) for g in flow_grants if g.action == "dynamodb:Query"}
 
@@ -188,16 +215,16 @@ def test_the_policy_names_exactly_the_templates_tables_and_indexes():
     tables = _template_tables()
     assert len(tables) == len(ALL_MODELS)
     known = {table_arn(t) for t in tables} | {table_arn(t, i) for t, indexes in tables.items() for i in indexes}
-    named = {
-        _resolve(r)
-        for s in _statements()
-        if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))
-        for r in _as_list(s["Resource"])
-    }
-    assert named <= known, named - known
-    assert not any("*" in r or "?" in r for r in named)
+    dynamodb_statements = [s for s in _statements() if any(a.startswith("dynamodb:") for a in _as_list(s["Action"]))]
+    named = {r for s in dynamodb_statements for r in _as_list(s["Resource"])}
+    assert {_in_our_account(r) for r in named} <= known, named
+    # Only region and account are wildcards, and the account is pinned to the function's own.
+    assert all(r.startswith(f"arn:{PARTITION}:dynamodb:*:*:table/") for r in named)
+    assert not any("*" in r.split(":table/", 1)[1] or "?" in r for r in named)
+    for statement in dynamodb_statements:
+        assert statement["Condition"] == {"StringEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}}
     item_statement = next(s for s in _statements() if "dynamodb:GetItem" in _as_list(s["Action"]))
-    assert {_resolve(r) for r in item_statement["Resource"]} == {table_arn(t) for t in tables}
+    assert {_in_our_account(r) for r in item_statement["Resource"]} == {table_arn(t) for t in tables}
 
 
 def test_the_policy_evaluator_denies_what_is_not_granted():
@@ -245,18 +272,23 @@ def test_secret_key_and_logs_are_scoped_to_the_templates_resources():
         "${TablePrefix}", PROD_PREFIX
     )
     # Secrets Manager appends "-" and six random characters to a secret's ARN.
-    assert _resolve(by_sid["KeysSecret"]["Resource"]) == (
-        f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_name}-??????"
-    )
+    assert by_sid["KeysSecret"]["Resource"] == f"arn:{PARTITION}:secretsmanager:*:*:secret:{secret_name}-??????"
+    own_account = {"aws:ResourceAccount": "${aws:PrincipalAccount}"}
+    for sid in ("KeysSecret", "HallKey", "SendSms"):
+        assert by_sid[sid]["Condition"]["StringEquals"] == own_account
     assert by_sid["KeysSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
     alias = TEMPLATE["Resources"]["HallKeyAlias"]["Properties"]["AliasName"]["Fn::Sub"].replace(
         "${TablePrefix}", PROD_PREFIX
     )
-    assert by_sid["HallKey"]["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+    assert by_sid["HallKey"]["Condition"]["ForAnyValue:StringEquals"] == {"kms:ResourceAliases": alias}
     assert sorted(by_sid["HallKey"]["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert by_sid["SendSms"]["Action"] == ["sms-voice:SendTextMessage"]
     assert sorted(by_sid["Tracing"]["Action"]) == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     # Only the hall's own functions' log groups (chalice deploy names them jiangsu-hall-prod...).
-    assert _resolve(by_sid["Logs"]["Resource"]).endswith(":log-group:/aws/lambda/jiangsu-hall-prod*")
+    assert by_sid["Logs"]["Resource"] == f"arn:{PARTITION}:logs:*:*:log-group:/aws/lambda/jiangsu-hall-prod*"
+    log_groups = {
+        r["Properties"]["LogGroupName"] for r in TEMPLATE["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"
+    }
+    assert log_groups and all(fnmatch.fnmatchcase(g, "/aws/lambda/jiangsu-hall-prod*") for g in log_groups)
     everything = {a for s in _statements() for a in _as_list(s["Action"])}
     assert not any(a.endswith("*") for a in everything)
