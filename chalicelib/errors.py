@@ -138,6 +138,10 @@ class HallError(ChaliceUnhandledError):
         return cls("sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试")
 
     @classmethod
+    def sms_unavailable(cls) -> HallError:
+        return cls("sms_unavailable", 503, "短信发送失败，请稍后再试")
+
+    @classmethod
     def rate_limited(cls) -> HallError:
         return cls("rate_limited", 429, "操作过于频繁，请稍后再试")
 

@@ -223,3 +223,16 @@ def test_sms_login_for_a_phone_without_account_says_so_after_the_code(browser):
     reply = _login(browser, phone, last_code(phone))
     assert reply.status == 404
     assert reply.body["code"] == "phone_not_registered"
+
+
+def test_a_gateway_failure_is_not_reported_as_sent(browser, monkeypatch):
+    from chalicelib.platforms import sms
+
+    class Refusing:
+        def send(self, phone, text):
+            raise RuntimeError("gateway refused")
+
+    monkeypatch.setattr(sms, "sender", lambda: Refusing())
+    reply = _send(browser, new_citizen().phone)
+    assert reply.status == 503
+    assert reply.body["code"] == "sms_unavailable"

@@ -29,7 +29,14 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
         raise HallError.sms_resend_too_soon(exc.retry_after) from None
     except codes.CodeExhausted:
         raise HallError.sms_code_exhausted() from None
-    sms.sender().send(phone, codes.sms_text(purpose, code))
+    try:
+        sms.sender().send(phone, codes.sms_text(purpose, code))
+    except Exception:
+        # The gateway refused or failed: never report a code as sent. The exception
+        # (no phone, no code in it: they travel in the request, not the error) is logged.
+        logger.exception("sms gateway failed", extra={"purpose": purpose.value})
+        count("SmsSendFailed", purpose=purpose.value)
+        raise HallError.sms_unavailable() from None
     count("SmsCodeSent", purpose=purpose.value)
     logger.info("sms code sent", extra={"purpose": purpose.value, "phone": mask_phone(phone)})
     return {
