@@ -53,14 +53,45 @@ PERSONAS = ("高校毕业生", "就业人员", "失业人员", "创业人员", "
 # 热门服务 by tab. The names are the manual's own (home page and 个人用户中心 screens);
 # where the manual's screenshot cuts a name short, we show it as the manual does.
 HOT_SERVICES = (
-    ("jobs", "就业创业", ("高校毕业生接收手续办理", "灵活就业人员企业职工基本养老保险参保登记", "失业待遇续发",
-                        "失业保险关系转出", "恢复发放")),
-    ("insurance", "社会保险", ("工伤认定", "工伤康复确认申请", "工伤保险待遇变更", "工伤劳动能力鉴定",
-                             "工亡职工供养亲属抚恤金申领", "暂停养老保险期待遇")),
-    ("talent", "人才人事", ("职称申报退回修改", "职称证书在线查询", "江苏省考试录用公…", "流动人才党员学习…",
-                          "流动人员人事档案证明出具")),
-    ("labour", "劳动关系", ("非法用工单位伤亡…", "拖欠农民工工资线索反映", "劳动合同拟定",
-                          "最低工资政策实施效果评估调查", "国有企业负责人薪酬统计调查")),
+    (
+        "jobs",
+        "就业创业",
+        (
+            "高校毕业生接收手续办理",
+            "灵活就业人员企业职工基本养老保险参保登记",
+            "失业待遇续发",
+            "失业保险关系转出",
+            "恢复发放",
+        ),
+    ),
+    (
+        "insurance",
+        "社会保险",
+        (
+            "工伤认定",
+            "工伤康复确认申请",
+            "工伤保险待遇变更",
+            "工伤劳动能力鉴定",
+            "工亡职工供养亲属抚恤金申领",
+            "暂停养老保险期待遇",
+        ),
+    ),
+    (
+        "talent",
+        "人才人事",
+        ("职称申报退回修改", "职称证书在线查询", "江苏省考试录用公…", "流动人才党员学习…", "流动人员人事档案证明出具"),
+    ),
+    (
+        "labour",
+        "劳动关系",
+        (
+            "非法用工单位伤亡…",
+            "拖欠农民工工资线索反映",
+            "劳动合同拟定",
+            "最低工资政策实施效果评估调查",
+            "国有企业负责人薪酬统计调查",
+        ),
+    ),
     ("card", "社会保障卡", ("社会保障卡正式挂失", "社会保障卡正式挂失解挂", "社会保障卡个人首次申请", "个人领卡")),
 )
 
@@ -92,15 +123,19 @@ def render(request: Request, template: str, status: int = 200, **values) -> Resp
         csrf = web.new_csrf_token()
         headers["Set-Cookie"] = [web.csrf_cookie(csrf)]
     values.setdefault("section", None)
-    html = _environment().get_template(template).render(
-        user=web.user_view(session) if session else None,
-        csrf_token=csrf,
-        is_dev=settings.get().is_dev,
-        document_types=list(DocumentType),
-        agreement_version=settings.get().agreement_version,
-        path=request.path if hasattr(request, "path") else "/",
-        nav=NAV,
-        **values,
+    html = (
+        _environment()
+        .get_template(template)
+        .render(
+            user=web.user_view(session) if session else None,
+            csrf_token=csrf,
+            is_dev=settings.get().is_dev,
+            document_types=list(DocumentType),
+            agreement_version=settings.get().agreement_version,
+            path=request.path if hasattr(request, "path") else "/",
+            nav=NAV,
+            **values,
+        )
     )
     return Response(html, status_code=status, headers=headers)
 
