@@ -72,10 +72,6 @@ class HallError(ChaliceUnhandledError):
     def internal_error(cls) -> HallError:
         return cls("internal_error", 500, "系统繁忙，请稍后再试")
 
-    @classmethod
-    def coming_soon(cls, feature: str) -> HallError:
-        return cls("coming_soon", 501, f"{feature}即将开放，敬请期待")
-
     # -- sessions ------------------------------------------------------------------
     @classmethod
     def unauthenticated(cls) -> HallError:

@@ -65,7 +65,9 @@ def test_a_crash_is_answered_in_the_error_shape_without_details(browser, monkeyp
 
 def test_unknown_static_files_are_not_found(browser):
     assert browser.get("/static/..%2Fapp.py").status == 404
-    assert browser.get("/static/nope.css").status == 404
+    missing = browser.get("/static/nope.css")
+    assert missing.status == 404
+    assert missing.body["code"] == "not_found"
 
 
 def test_the_prod_stage_registers_no_dev_routes():

@@ -63,7 +63,9 @@ def test_logout_revokes_the_session(browser, citizen):
     stolen = dict(browser.cookies)
     assert browser.delete("/api/sessions/current").status == 200
     browser.cookies = stolen  # replaying the old cookie does not help
-    assert browser.get("/api/me").status == 401
+    reply = browser.get("/api/me")
+    assert reply.status == 401
+    assert reply.body["code"] == "unauthenticated"
 
 
 def test_idle_sessions_end_after_thirty_minutes(browser, citizen):

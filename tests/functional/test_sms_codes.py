@@ -163,8 +163,9 @@ def test_at_most_ten_codes_a_day_per_phone(browser):
 
 def test_a_client_address_has_its_own_limit(browser, monkeypatch):
     monkeypatch.setenv("HALL_SMS_CLIENT_HOURLY_LIMIT", "3")
-    statuses = [_send(browser, new_citizen().phone).status for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
+    replies = [_send(browser, new_citizen().phone) for _ in range(4)]
+    assert [r.status for r in replies] == [200, 200, 200, 429]
+    assert replies[-1].body["code"] == "rate_limited"
 
 
 def test_codes_are_bound_to_their_purpose(browser, citizen):
