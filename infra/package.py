@@ -129,16 +129,26 @@ def run_chalice_package(out_dir: Path) -> None:
 def build(out_dir: str | os.PathLike[str]) -> Path:
     """``chalice package --stage prod`` into ``out_dir``, slimmed; returns the zip's path.
 
-    Raises ``RuntimeError`` if the slimmed zip is still 20 MB or more.
+    Also writes ``out_dir/package.json``: the zip's size, what was stripped and
+    which Chalice cache file was slimmed. Raises ``RuntimeError`` if the
+    slimmed zip is still 20 MB or more.
     """
     out = Path(out_dir).resolve()
+    # Chalice names its cache by hashing the tree when it starts; so do we.
+    cache = chalice_cache_zip()
     run_chalice_package(out)
     zip_path = out / "deployment.zip"
-    slim_zip(zip_path)
-    cache = chalice_cache_zip()
+    removed = slim_zip(zip_path)
     if cache.exists():
         slim_zip(cache)
     size = zip_path.stat().st_size
+    manifest = {
+        "zip": str(zip_path),
+        "zip_bytes": size,
+        "stripped_runtime_provided": removed,
+        "chalice_cache": str(cache) if cache.exists() else None,
+    }
+    (out / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     if size >= MAX_ZIP_BYTES:
         raise RuntimeError(f"{zip_path} is {size / 1e6:.1f} MB, over the {MAX_ZIP_BYTES / 1e6:.0f} MB budget")
     return zip_path
