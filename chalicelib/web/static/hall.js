@@ -86,6 +86,7 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name) return;
       if (el.type === "checkbox") body[el.name] = el.checked;
+      else if (el.type === "password") body[el.name] = el.value;  // a password is sent exactly as typed
       else body[el.name] = el.value.trim();
     });
     return body;
