@@ -55,16 +55,20 @@ def main(argv: list[str] | None = None) -> int:
             print("measuring CPU …", file=out, flush=True)
             rows.append(figures.login_cpu(harness))
             rows.append(figures.read_cpu(harness))
-            print("measuring cold start …", file=out, flush=True)
-            rows += figures.cold_start(dict(os.environ))
+            bench_env = dict(os.environ)
             print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
             rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
-    if args.skip_zip:
-        rows.append(figures.skipped_zip())
-    else:
-        print("building the deployment zip …", file=out, flush=True)
-        with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:
-            rows.append(figures.zip_size(Path(tmp)))
+    with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:
+        if args.skip_zip:
+            zip_row = figures.skipped_zip()
+        else:
+            print("building the deployment zip …", file=out, flush=True)
+            zip_row = figures.zip_size(Path(tmp) / "out")
+        zip_path = zip_row.detail.get("path")
+        print("measuring cold start …", file=out, flush=True)
+        package = (Path(zip_path), Path(tmp) / "unpacked") if zip_path else None
+        cold = figures.cold_start(bench_env, package)
+    rows += [*cold, zip_row]
 
     print(file=out)
     print(render(rows), file=out)
