@@ -86,15 +86,20 @@ def _is_runtime_provided(name: str) -> bool:
 def slim_zip(path: Path) -> list[str]:
     """Rewrite ``path`` without what the runtime provides; return the top-level names removed."""
     removed: set[str] = set()
-    tmp = path.with_name(path.name + ".slim.tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            if _is_runtime_provided(info.filename):
-                removed.add(info.filename.split("/", 1)[0])
-                continue
-            # Copy the compressed bytes as they are: no recompression, same file modes.
-            dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
-    os.replace(tmp, path)
+    # A private temporary name: another build (the benchmark, a parallel test) may slim the same cache.
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".slim.tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for info in src.infolist():
+                if _is_runtime_provided(info.filename):
+                    removed.add(info.filename.split("/", 1)[0])
+                    continue
+                dst.writestr(info, src.read(info.filename), compress_type=info.compress_type)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return sorted(removed)
 
 
@@ -105,6 +110,23 @@ def chalice_cache_zip() -> Path:
 
     packager = LambdaDeploymentPackager(osutils=OSUtils(), dependency_builder=None, ui=UI())
     return Path(packager.deployment_package_filename(str(ROOT), _python_version()))
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _cache_copied_to(zip_path: Path) -> Path | None:
+    """The cached package ``chalice package`` copied to ``zip_path`` (found by content, not by
+    re-hashing the tree, which may have changed while Chalice ran)."""
+    size, digest = zip_path.stat().st_size, _digest(zip_path)
+    for candidate in (ROOT / ".chalice" / "deployments").glob(f"*-{_python_version()}.zip"):
+        if candidate.stat().st_size == size and _digest(candidate) == digest:
+            return candidate
+    return None
 
 
 def run_chalice_package(out_dir: Path) -> None:
@@ -130,23 +152,27 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
     """``chalice package --stage prod`` into ``out_dir``, slimmed; returns the zip's path.
 
     Also writes ``out_dir/package.json``: the zip's size, what was stripped and
-    which Chalice cache file was slimmed. Raises ``RuntimeError`` if the
-    slimmed zip is still 20 MB or more.
+    which Chalice cache file was slimmed (so ``chalice deploy`` reuses it).
+    Raises ``RuntimeError`` if the slimmed zip is still 20 MB or more.
     """
     out = Path(out_dir).resolve()
-    # Chalice names its cache by hashing the tree when it starts; so do we.
-    cache = chalice_cache_zip()
     run_chalice_package(out)
     zip_path = out / "deployment.zip"
+    cache = _cache_copied_to(zip_path)
     removed = slim_zip(zip_path)
-    if cache.exists():
-        slim_zip(cache)
+    if cache is not None:
+        try:
+            slim_zip(cache)
+        except (FileNotFoundError, zipfile.BadZipFile):
+            # Another run is rewriting it; chalice deploy then ships a full zip, which still works.
+            cache = None
     size = zip_path.stat().st_size
     manifest = {
         "zip": str(zip_path),
         "zip_bytes": size,
+        # Empty when Chalice reused a cache an earlier build had slimmed already.
         "stripped_runtime_provided": removed,
-        "chalice_cache": str(cache) if cache.exists() else None,
+        "chalice_cache": str(cache) if cache is not None else None,
     }
     (out / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     if size >= MAX_ZIP_BYTES:
