@@ -156,3 +156,9 @@ def test_outputs_give_the_prod_stage_what_it_needs(template):
     assert outputs["KeyAlias"]["Value"] == {"Ref": "HallKeyAlias"}
     for model in ALL_MODELS:
         assert outputs[f"{tables.logical_id(model)}Name"]["Value"] == {"Ref": tables.logical_id(model)}
+
+
+def test_template_fits_an_inline_deploy():
+    # `aws cloudformation deploy --template-file` without --s3-bucket accepts at most 51,200 bytes;
+    # docs/deploy.md relies on that. Past it, the docs must add an artifact bucket.
+    assert build.TEMPLATE_PATH.stat().st_size <= 51_200
