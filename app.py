@@ -28,6 +28,13 @@ if os.environ.get("HALL_STAGE", "dev") == "dev":
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")
 def release_ended_locks(event):
     from chalicelib import clock
+    from chalicelib.observability import logger, metrics
 
-    report = lockout_cleanup.run(clock.now())
+    logger.clear_state()
+    logger.set_correlation_id(getattr(event, "to_dict", lambda: {})().get("id"))
+    try:
+        report = lockout_cleanup.run(clock.now())
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()
     return {"hours_read": report.hours_read, "released": report.released}

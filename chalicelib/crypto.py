@@ -38,7 +38,15 @@ class Keys:
     platform_secrets: dict[str, bytes]
 
 
+class KeysNotConfiguredError(RuntimeError):
+    """The keys document is missing or still the placeholder infra/ creates."""
+
+
 def _parse(document: dict) -> Keys:
+    if not isinstance(document, dict) or "mac" not in document or "enc" not in document:
+        raise KeysNotConfiguredError(
+            "the keys secret holds no keys document yet: see docs/deploy.md (python -m chalicelib.ops keys generate)"
+        )
     enc = {kid: base64.b64decode(v) for kid, v in document["enc"].items()}
     current = document.get("enc_current") or sorted(enc)[-1]
     platforms = {name: base64.b64decode(v) for name, v in document.get("platforms", {}).items()}
@@ -46,20 +54,23 @@ def _parse(document: dict) -> Keys:
 
 
 @lru_cache(maxsize=4)
-def _load(secret_arn: str | None, local_json: str) -> Keys:
-    if secret_arn:
-        # Powertools caches the secret; imported here so dev and tests never pay for it.
-        from aws_lambda_powertools.utilities import parameters
-
-        return _parse(json.loads(parameters.get_secret(secret_arn, max_age=300)))
-    if not local_json:
-        raise RuntimeError("no keys configured: set HALL_LOCAL_KEYS (dev) or HALL_KEYS_SECRET_ARN (prod)")
-    return _parse(json.loads(local_json))
+def _parsed(document_json: str) -> Keys:
+    return _parse(json.loads(document_json))
 
 
 def keys() -> Keys:
+    """The current keys. In prod the secret is re-read when Powertools' 5-minute cache
+    expires, so a rotated secret reaches running containers without a redeploy; parsing
+    is cached on the document's text."""
     cfg = settings.get()
-    return _load(cfg.keys_secret_arn, json.dumps(cfg.local_keys, sort_keys=True) if cfg.local_keys else "")
+    if cfg.keys_secret_arn:
+        # Imported here so dev and tests never pay for it.
+        from aws_lambda_powertools.utilities import parameters
+
+        return _parsed(parameters.get_secret(cfg.keys_secret_arn, max_age=300))
+    if not cfg.local_keys:
+        raise KeysNotConfiguredError("no keys configured: set HALL_LOCAL_KEYS (dev) or HALL_KEYS_SECRET_ARN (prod)")
+    return _parsed(json.dumps(cfg.local_keys, sort_keys=True))
 
 
 def generate_keys_document() -> dict:

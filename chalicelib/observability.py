@@ -8,6 +8,8 @@ token: callers pass masked values or MACs only.
 
 from __future__ import annotations
 
+import os
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
@@ -27,6 +29,9 @@ def count(name: str, value: int = 1, **dimensions: str) -> None:
     own dimensions goes out as a single-metric EMF blob.
     """
     if dimensions:
+        # single_metric prints its blob even when Metrics are disabled: honour the switch here.
+        if os.environ.get("POWERTOOLS_METRICS_DISABLED", "false").lower() == "true":
+            return
         with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace="JiangsuHall") as m:
             for key, value in dimensions.items():
                 m.add_dimension(name=key, value=value)
