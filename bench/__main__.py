@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         package = (Path(zip_path), Path(tmp) / "unpacked") if zip_path else None
         cold = figures.cold_start(bench_env, package)
     rows += [*cold, zip_row]
+    rows.sort(key=lambda r: int(r.section.split(".")[0]))  # by figure number; stable within one
 
     print(file=out)
     print(render(rows), file=out)
