@@ -5,7 +5,9 @@ the hall to the moment just before the flow (untimed, uncounted), the
 ``action`` that is the flow itself (counted), the fewest DynamoDB round trips
 the design allows with the reason, and optionally a goal. Flows are driven
 through ``chalice.test.Client`` with the test suite's helpers, so they walk
-the same path a browser does.
+the same path a browser does. A later flow adds itself like this::
+
+    Flow("QR login poll", _qr_pending, _qr_poll, 1, "one GetItem of the QR flow record", Exactly(1)),
 """
 
 from __future__ import annotations
