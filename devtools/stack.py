@@ -44,6 +44,8 @@ def stack_env(ddb_port: int, table_prefix: str, keys: str, outbox: Path) -> dict
         "HALL_LOCAL_KEYS": keys,
         "HALL_OUTBOX_PATH": str(outbox),
         "HALL_LOCAL_BASE_LIBRARY_PATH": str(ROOT / "demo/citizens.json"),
+        # Locally there is no CloudWatch to read EMF blobs; keep the console for people.
+        "POWERTOOLS_METRICS_DISABLED": "true",
     }
 
 
