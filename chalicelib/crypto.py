@@ -58,19 +58,27 @@ def _parsed(document_json: str) -> Keys:
     return _parse(json.loads(document_json))
 
 
+_local: tuple[object, Keys] | None = None
+
+
 def keys() -> Keys:
     """The current keys. In prod the secret is re-read when Powertools' 5-minute cache
     expires, so a rotated secret reaches running containers without a redeploy; parsing
     is cached on the document's text."""
+    global _local
     cfg = settings.get()
     if cfg.keys_secret_arn:
         # Imported here so dev and tests never pay for it.
         from aws_lambda_powertools.utilities import parameters
 
         return _parsed(parameters.get_secret(cfg.keys_secret_arn, max_age=300))
+    if _local is not None and _local[0] is cfg:  # settings objects are cached per environment
+        return _local[1]
     if not cfg.local_keys:
         raise KeysNotConfiguredError("no keys configured: set HALL_LOCAL_KEYS (dev) or HALL_KEYS_SECRET_ARN (prod)")
-    return _parsed(json.dumps(cfg.local_keys, sort_keys=True))
+    parsed = _parsed(json.dumps(cfg.local_keys, sort_keys=True))
+    _local = (cfg, parsed)
+    return parsed
 
 
 def generate_keys_document() -> dict:
