@@ -103,6 +103,46 @@ def slim_zip(path: Path) -> list[str]:
     return sorted(removed)
 
 
+def add_bytecode(path: Path) -> int:
+    """Add compiled bytecode for every module in the zip; return how many were compiled.
+
+    Lambda's /var/task is read-only, so without shipped bytecode every cold start
+    compiles every module it imports (over 100 ms for this app). The bytecode is
+    for this interpreter's version, which is also the runtime Chalice chose, and
+    uses unchecked hashes: the zip's files carry no meaningful mtimes to check.
+    """
+    import compileall
+    import py_compile
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as work:
+        tree = Path(work) / "tree"
+        with zipfile.ZipFile(path) as src:
+            src.extractall(tree)
+            modes = {info.filename: info.external_attr for info in src.infolist()}
+        compileall.compile_dir(
+            tree, quiet=2, workers=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+        )
+        compiled = 0
+        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".pyc.tmp")
+        os.close(fd)
+        tmp = Path(tmp_name)
+        try:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+                for file in sorted(tree.rglob("*")):
+                    if file.is_dir():
+                        continue
+                    name = file.relative_to(tree).as_posix()
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    info.external_attr = modes.get(name, 0o644 << 16)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    dst.writestr(info, file.read_bytes())
+                    compiled += name.endswith(".pyc")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return compiled
+
+
 def chalice_cache_zip() -> Path:
     """The cached package ``chalice deploy`` reuses for the current requirements and app files."""
     from chalice.deploy.packager import LambdaDeploymentPackager
@@ -160,9 +200,11 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
     zip_path = out / "deployment.zip"
     cache = _cache_copied_to(zip_path)
     removed = slim_zip(zip_path)
+    compiled = add_bytecode(zip_path)
     if cache is not None:
         try:
             slim_zip(cache)
+            add_bytecode(cache)
         except (FileNotFoundError, zipfile.BadZipFile):
             # Another run is rewriting it; chalice deploy then ships a full zip, which still works.
             cache = None
@@ -172,6 +214,7 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
         "zip_bytes": size,
         # Empty when Chalice reused a cache an earlier build had slimmed already.
         "stripped_runtime_provided": removed,
+        "compiled_modules": compiled,
         "chalice_cache": str(cache) if cache is not None else None,
     }
     (out / "package.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
