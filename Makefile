@@ -33,6 +33,7 @@ run: setup
 	$(PY) -m devtools.run
 
 test: setup browser-deps
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 test-fast: setup
