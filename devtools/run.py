@@ -29,6 +29,8 @@ def main() -> int:
         print(f"Dev outbox (SMS and captcha answers): http://127.0.0.1:{port}/dev/outbox")
         print("Demo accounts are listed in README.md. Ctrl-C stops everything.\n", flush=True)
         server = stack.subprocess.Popen(
+            # No autoreload: Chalice's reloader restarts on any change under the project,
+            # and DynamoDB Local's data and the outbox live in .local/ and change on every request.
             [
                 str(Path(sys.executable).parent / "chalice"),
                 "local",
@@ -38,6 +40,7 @@ def main() -> int:
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--no-autoreload",
             ],
             cwd=str(ROOT),
             env={**os.environ, **env},
