@@ -16,7 +16,13 @@ ROOT = stack.ROOT
 LOCAL = ROOT / ".local"
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # A terminal's Ctrl-C sends SIGINT; a supervisor or `kill` sends SIGTERM: stop cleanly on both.
+    signal.signal(signal.SIGTERM, _stop)
     port = int(os.environ.get("HALL_PORT", "8000"))
     ddb_port = int(os.environ.get("HALL_DYNAMODB_PORT", "8001"))
     ddb = dynamodb_local.start(ddb_port, data_dir=str(LOCAL / "dynamodb"), log_path=str(LOCAL / "dynamodb-local.log"))
