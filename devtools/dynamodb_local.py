@@ -30,9 +30,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_ready(port: int, timeout: float = 30.0) -> None:
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def wait_ready(port: int, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"DynamoDB Local exited with code {process.returncode} before opening port {port}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -43,6 +54,9 @@ def wait_ready(port: int, timeout: float = 30.0) -> None:
 
 def start(port: int, data_dir: str | None = None, log_path: str | None = None) -> subprocess.Popen:
     """Start DynamoDB Local on 127.0.0.1:port; in memory unless ``data_dir`` is given."""
+    if port_in_use(port):
+        # Do not mistake someone else's server (an earlier run still stopping) for ours.
+        raise SystemExit(f"port {port} is already in use: is another DynamoDB Local running? (HALL_DYNAMODB_PORT)")
     java = shutil.which("java")
     if not java:
         raise SystemExit("java not found: DynamoDB Local needs Java 17")
@@ -65,7 +79,7 @@ def start(port: int, data_dir: str | None = None, log_path: str | None = None) -
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=str(directory))
     try:
-        wait_ready(port)
+        wait_ready(port, process=process)
     except RuntimeError:
         process.kill()
         raise
