@@ -31,12 +31,12 @@ def free_port() -> int:
 
 
 def port_in_use(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
+    """Something is listening there (connections in TIME_WAIT do not count)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
-    return False
+    except OSError:
+        return False
 
 
 def wait_ready(port: int, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
