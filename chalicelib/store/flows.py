@@ -95,20 +95,7 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
         FlowModel.expires_at.set(valid_until + _GRACE),
         FlowModel.used.remove(),
     ]
-    try:
-        FlowModel(key).update(
-            actions=replace,
-            condition=(
-                FlowModel.flow_key.exists()
-                & (FlowModel.valid_until > now_s)
-                & (FlowModel.sent_at <= now_s - int(policy.resend_interval.total_seconds()))
-                & (FlowModel.attempts < policy.max_wrong_tries)
-            ),
-        )
-        return
-    except UpdateError as exc:
-        if not _is_conditional(exc):
-            raise
+    # Most sends are first sends (no live record): try the fresh write first.
     try:
         FlowModel(
             key,
@@ -121,6 +108,21 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
         ).save(condition=FlowModel.flow_key.does_not_exist() | (FlowModel.valid_until <= now_s))
         return
     except PutError as exc:
+        if not _is_conditional(exc):
+            raise
+    # A live record: a resend replaces its code and keeps its wrong tries.
+    try:
+        FlowModel(key).update(
+            actions=replace,
+            condition=(
+                FlowModel.flow_key.exists()
+                & (FlowModel.valid_until > now_s)
+                & (FlowModel.sent_at <= now_s - int(policy.resend_interval.total_seconds()))
+                & (FlowModel.attempts < policy.max_wrong_tries)
+            ),
+        )
+        return
+    except UpdateError as exc:
         if not _is_conditional(exc):
             raise
     # Both conditions failed: the live code is either too fresh or spent.
