@@ -276,7 +276,7 @@ FLOWS: tuple[Flow, ...] = (
         3,
         "SMS code: count the try before comparing + mark used (2); account, ID/phone claims, family check, "
         "session and audit event in one transaction (1)",
-        WritesInOneTransaction(("accounts", "claims")),
+        WritesInOneTransaction(("accounts", "claims", "sessions", "audit_events")),
     ),
     Flow(
         "password login",

@@ -34,6 +34,13 @@ def open_session(
     events: list | None = None,
     clear_lock_subject: str | None = None,
 ) -> IssuedSession:
+    issued = prepare(account, method, now)
+    session_store.create_with_events(issued.record, events or [], clear_lock_subject)
+    return issued
+
+
+def prepare(account: Account, method: str, now: datetime) -> IssuedSession:
+    """A new session for ``account``, not yet stored (a flow may store it in its own transaction)."""
     cfg = settings.get()
     token = crypto.new_token()
     absolute = now + cfg.session_absolute
@@ -50,8 +57,12 @@ def open_session(
         absolute_expires_at=absolute,
         expires_at=min(now + cfg.session_idle, absolute),
     )
-    session_store.create_with_events(record, events or [], clear_lock_subject)
     return IssuedSession(token, record)
+
+
+def stored_form(issued: IssuedSession):
+    """The record to write for a prepared session (opaque to flows)."""
+    return session_store.new_item(issued.record)
 
 
 def resolve(token: str | None, now: datetime) -> SessionRecord | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib import settings
+from chalicelib import sessions, settings
 from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
@@ -21,7 +21,7 @@ from chalicelib.errors import HallError
 from chalicelib.methods.sms_code import codes
 from chalicelib.observability import count, logger
 from chalicelib.platforms import base_library
-from chalicelib.sessions import IssuedSession, open_session
+from chalicelib.sessions import IssuedSession
 from chalicelib.store import accounts, audit
 from chalicelib.store.errors import ClaimTakenError
 from chalicelib.store.lockouts import account_subject
@@ -104,8 +104,20 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
         agreement_version=settings.get().agreement_version,
         agreement_accepted_at=ctx.now,
     )
+    # The account, its claims, its first session and the Registered event: one transaction.
+    account_id = accounts.new_account_id()
+    issued = sessions.prepare(accounts.preview(new, account_id, ctx.now), METHOD, ctx.now)
+    event = audit.event(
+        account_subject(account_id),
+        "Registered",
+        ctx.now,
+        method=METHOD,
+        level=int(level),
+        base_library=verdict.value,
+        id_type=valid.doc_type.value,
+    )
     try:
-        account = accounts.create(new, ctx.now)
+        accounts.create(new, ctx.now, account_id, with_items=(sessions.stored_form(issued), event))
     except ClaimTakenError as exc:
         count("RegistrationRejected", reason=exc.claims[0])
         if "id" in exc.claims:
@@ -114,15 +126,6 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
             raise HallError.family_number_bound() from None
         raise HallError.phone_taken() from None
     count("Registered", level=level.name)
-    logger.append_keys(account_id=account.account_id)
+    logger.append_keys(account_id=account_id)
     logger.info("account registered", extra={"level": int(level), "base_library": verdict.value})
-    event = audit.event(
-        account_subject(account.account_id),
-        "Registered",
-        ctx.now,
-        method=METHOD,
-        level=int(level),
-        base_library=verdict.value,
-        id_type=valid.doc_type.value,
-    )
-    return open_session(account, METHOD, ctx.now, [event])
+    return issued

@@ -84,16 +84,17 @@ def _to_account(item: AccountModel) -> Account:
     )
 
 
-def create(new: NewAccount, now: datetime) -> Account:
-    """Create the account and its ID and phone claims in one transaction.
+def new_account_id() -> str:
+    return uuid.uuid4().hex
 
-    The transaction also checks that no account holds the ID as a family number
-    (亲情号). Uniqueness is DynamoDB's: two concurrent registrations of one ID
-    cannot both commit. Raises :class:`ClaimTakenError` naming the claims held.
-    """
-    tables.ready()
-    account_id = uuid.uuid4().hex
-    item = AccountModel(
+
+def preview(new: NewAccount, account_id: str, now: datetime) -> Account:
+    """The account ``create`` will write, before it is written (to prepare its first session)."""
+    return _to_account(_item(new, account_id, now))
+
+
+def _item(new: NewAccount, account_id: str, now: datetime) -> AccountModel:
+    return AccountModel(
         account_id,
         id_type=new.id_type,
         id_mac=new.id_number.mac,
@@ -112,6 +113,20 @@ def create(new: NewAccount, now: datetime) -> Account:
         created_at=now,
         updated_at=now,
     )
+
+
+def create(new: NewAccount, now: datetime, account_id: str | None = None, with_items: tuple = ()) -> Account:
+    """Create the account and its ID and phone claims in one transaction.
+
+    The transaction also checks that no account holds the ID as a family number
+    (亲情号). Uniqueness is DynamoDB's: two concurrent registrations of one ID
+    cannot both commit. ``with_items`` (records made by the store's other
+    repositories) are written in the same transaction. Raises
+    :class:`ClaimTakenError` naming the claims held.
+    """
+    tables.ready()
+    account_id = account_id or new_account_id()
+    item = _item(new, account_id, now)
     claims = [
         (
             "id",
@@ -129,6 +144,8 @@ def create(new: NewAccount, now: datetime) -> Account:
                 condition=ClaimModel.claim_key.does_not_exist(),
             )
             tx.save(item, condition=AccountModel.account_id.does_not_exist())
+            for extra in with_items:  # e.g. the first session and its audit event: all or nothing
+                tx.save(extra)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         # PynamoDB sends condition checks first, then puts in the order saved.

@@ -269,3 +269,17 @@ def test_claims_are_keyed_by_mac_not_by_raw_values(browser):
 def test_make_phone_helper_gives_valid_unique_numbers():
     phones = {make_phone() for _ in range(50)}
     assert len(phones) == 50
+
+
+def test_a_refused_registration_leaves_no_session_or_event_behind(browser):
+    from chalicelib.store import tables
+    from chalicelib.store.models import AuditEventModel, SessionModel
+
+    first = new_citizen()
+    assert browser.register(first).status == 201
+    browser.delete("/api/sessions/current")
+    assert browser.register(new_citizen(id_number=first.id_number)).status == 409
+    tables.ready()
+    # The account, its claims, its first session and its Registered event commit together or not at all.
+    assert len(list(SessionModel.scan())) == 0
+    assert [e.event for e in AuditEventModel.scan()] == ["Registered"]
