@@ -18,7 +18,9 @@ __all__ = ["audit_log", "count", "logger", "metrics", "tracer"]
 SERVICE = "jiangsu-hall"
 
 logger = Logger(service=SERVICE)
-tracer = Tracer(service=SERVICE)
+# Only botocore (DynamoDB, SMS, Secrets Manager) and http.client (the base library) are
+# worth a subsegment; patching everything X-Ray knows imports sqlite3, httpx and more at cold start.
+tracer = Tracer(service=SERVICE, patch_modules=("botocore", "httplib"))
 metrics = Metrics(namespace="JiangsuHall", service=SERVICE)
 
 
