@@ -105,7 +105,9 @@ class Harness:
     def invoke(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
         """Call the Lambda handler itself with an API Gateway proxy event, as Lambda does:
         no test client in between, so CPU figures are the app's own."""
-        return self.app(_proxy_event(method, path, body, headers or {}), None)
+        from devtools.events import proxy_event
+
+        return self.app(proxy_event(method, path, body, headers), None)
 
     def registered(self):
         """A citizen with an account, and the browser that registered them (logged in)."""
@@ -320,29 +322,3 @@ FLOWS: tuple[Flow, ...] = (
     ),
 )
 
-
-def _proxy_event(method: str, path: str, body: dict | None, headers: dict) -> dict:
-    import json
-    import uuid
-
-    lowered = {"content-type": "application/json", **{k.lower(): v for k, v in headers.items()}}
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": method,
-        "headers": lowered,
-        "multiValueHeaders": {k: [v] for k, v in lowered.items()},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": method,
-            "requestId": uuid.uuid4().hex,
-            "identity": {"sourceIp": "198.51.100.10"},
-            "stage": "api",
-        },
-        "body": json.dumps(body) if body is not None else None,
-        "isBase64Encoded": False,
-    }

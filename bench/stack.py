@@ -24,22 +24,12 @@ __all__ = ["ROOT", "bench_env", "local_dynamodb", "use_fresh_tables"]
 
 
 def bench_env(ddb_port: int, work_dir: Path, keys_b64: str) -> dict[str, str]:
-    """The variables tests/conftest.py sets, pointed at the bench's DynamoDB Local."""
-    return {
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "cn-north-1",
-        "AWS_REGION": "cn-north-1",
-        "HALL_STAGE": "dev",
-        "HALL_DYNAMODB_ENDPOINT": f"http://127.0.0.1:{ddb_port}",
-        "HALL_LOCAL_KEYS": keys_b64,
-        "HALL_LOCAL_BASE_LIBRARY_PATH": str(ROOT / "demo/citizens.json"),
-        "HALL_SECURE_COOKIES": "false",
-        "HALL_OUTBOX_PATH": str(work_dir / "outbox.jsonl"),
-        "HALL_TABLE_PREFIX": f"bench{uuid.uuid4().hex[:8]}",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-    }
+    """The local stack's variables (as tests/conftest.py and `make run` have them), own tables."""
+    from devtools.stack import stack_env
+
+    env = stack_env(ddb_port, f"bench{uuid.uuid4().hex[:8]}", keys_b64, work_dir / "outbox.jsonl")
+    env.update({"HALL_SECURE_COOKIES": "false", "POWERTOOLS_TRACE_DISABLED": "true"})
+    return env
 
 
 @contextmanager

@@ -34,6 +34,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from devtools.events import proxy_event
+
 __all__ = [
     "MAX_ZIP_BYTES",
     "RUNTIME_PROVIDED",
@@ -143,6 +145,14 @@ def add_bytecode(path: Path) -> int:
     return compiled
 
 
+def _intact(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.testzip() is None
+    except zipfile.BadZipFile:
+        return False
+
+
 def chalice_cache_zip() -> Path:
     """The cached package ``chalice deploy`` reuses for the current requirements and app files."""
     from chalice.deploy.packager import LambdaDeploymentPackager
@@ -198,6 +208,13 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
     out = Path(out_dir).resolve()
     run_chalice_package(out)
     zip_path = out / "deployment.zip"
+    if not _intact(zip_path):
+        # Chalice copied a damaged cached package (two builds of one tree at once can leave
+        # one): drop the cache entry and build afresh, once.
+        chalice_cache_zip().unlink(missing_ok=True)
+        run_chalice_package(out)
+        if not _intact(zip_path):
+            raise RuntimeError(f"chalice package produced a damaged zip twice: {zip_path}")
     cache = _cache_copied_to(zip_path)
     removed = slim_zip(zip_path)
     compiled = add_bytecode(zip_path)
@@ -260,30 +277,6 @@ class ServeResult:
     """``<X-Amz-Target> <SecretId>`` of each call the app made to Secrets Manager."""
     output: str
     """The function's stdout (its log lines)."""
-
-
-def _proxy_event(path: str) -> dict:
-    return {
-        "resource": path,
-        "path": path,
-        "httpMethod": "GET",
-        "headers": {"Host": "example.execute-api.cn-north-1.amazonaws.com.cn", "Accept": "text/html"},
-        "multiValueHeaders": {"Host": ["example.execute-api.cn-north-1.amazonaws.com.cn"], "Accept": ["text/html"]},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
-        "pathParameters": None,
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": path,
-            "httpMethod": "GET",
-            "path": f"/api{path}",
-            "stage": "api",
-            "requestId": "req-packaged-import-check",
-            "identity": {"sourceIp": "198.51.100.7", "userAgent": "infra.package"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
 
 
 def _prod_environment() -> dict[str, str]:
@@ -391,7 +384,15 @@ def serve_from_zip(zip_path: Path, path: str = "/faq", python: str = sys.executa
             }
             # A fixed argv, no shell; the event is passed as data.
             completed = subprocess.run(  # noqa: S603
-                [python, "-S", "-c", _SERVE, str(task), str(runtime), json.dumps(_proxy_event(path))],
+                [
+                    python,
+                    "-S",
+                    "-c",
+                    _SERVE,
+                    str(task),
+                    str(runtime),
+                    json.dumps(proxy_event("GET", path, headers={"Accept": "text/html"})),
+                ],
                 cwd=task,
                 env=env,
                 capture_output=True,
