@@ -46,6 +46,8 @@ def stack_env(ddb_port: int, table_prefix: str, keys: str, outbox: Path) -> dict
         "HALL_LOCAL_BASE_LIBRARY_PATH": str(ROOT / "demo/citizens.json"),
         # Locally there is no CloudWatch to read EMF blobs; keep the console for people.
         "POWERTOOLS_METRICS_DISABLED": "true",
+        # Every local tester is 127.0.0.1: the per-client SMS limit would soon stop a day of testing.
+        "HALL_SMS_CLIENT_HOURLY_LIMIT": "500",
     }
 
 
