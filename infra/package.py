@@ -208,13 +208,16 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
     out = Path(out_dir).resolve()
     run_chalice_package(out)
     zip_path = out / "deployment.zip"
-    if not _intact(zip_path):
-        # Chalice copied a damaged cached package (two builds of one tree at once can leave
-        # one): drop the cache entry and build afresh, once.
+    for _ in range(2):
+        if _intact(zip_path):
+            break
+        # Chalice left a damaged package (seen while other heavy work ran beside it):
+        # drop its cached copy and build afresh.
         chalice_cache_zip().unlink(missing_ok=True)
         run_chalice_package(out)
+    else:
         if not _intact(zip_path):
-            raise RuntimeError(f"chalice package produced a damaged zip twice: {zip_path}")
+            raise RuntimeError(f"chalice package produced a damaged zip three times: {zip_path}")
     cache = _cache_copied_to(zip_path)
     removed = slim_zip(zip_path)
     compiled = add_bytecode(zip_path)
