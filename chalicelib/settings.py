@@ -53,6 +53,7 @@ class Settings:
     session_absolute: timedelta = timedelta(hours=12)
     sms_daily_limit_per_phone: int = 10
     sms_hourly_limit_per_client: int = 30
+    password_failures_per_client_hour: int = 100
     agreement_version: str = "2024-01"
     demo_mode: bool = False
 
@@ -94,6 +95,7 @@ def _load(signature: tuple) -> Settings:
         session_absolute=timedelta(minutes=_int("HALL_SESSION_ABSOLUTE_MINUTES", 720)),
         sms_daily_limit_per_phone=_int("HALL_SMS_DAILY_LIMIT", 10),
         sms_hourly_limit_per_client=_int("HALL_SMS_CLIENT_HOURLY_LIMIT", 30),
+        password_failures_per_client_hour=_int("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", 100),
         agreement_version=_env("HALL_AGREEMENT_VERSION", "2024-01"),
         demo_mode=_env("HALL_DEMO", "false") == "true",
     )
@@ -116,6 +118,7 @@ _NAMES = (
     "HALL_LOCKOUT_MINUTES",
     "HALL_MAX_PASSWORD_FAILURES",
     "HALL_OUTBOX_PATH",
+    "HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT",
     "HALL_PUBLIC_BASE_URL",
     "HALL_SECURE_COOKIES",
     "HALL_SESSION_ABSOLUTE_MINUTES",

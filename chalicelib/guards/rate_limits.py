@@ -58,3 +58,34 @@ def captcha_per_client(ctx: RequestContext) -> None:
         minute + timedelta(minutes=1),
         HallError.rate_limited(),
     )
+
+
+# -- wrong passwords per client address -------------------------------------------------
+# The per-account lock stops guessing one account; this stops one address guessing a few
+# passwords each across many accounts (credential stuffing). The window is read in the
+# same round trip as the account and its lock, and written only when a password is wrong.
+
+_PASSWORD_FAILURES = "password_failures_client_hour"  # noqa: S105 - a limit name
+
+
+def _password_window(ctx: RequestContext) -> tuple[str, str]:
+    hour = ctx.now.replace(minute=0, second=0, microsecond=0)
+    return _client(ctx), hour.strftime("%Y%m%d%H")
+
+
+def password_failure_window(ctx: RequestContext) -> str:
+    """The key of this client's window, for the login's combined read."""
+    return flows.rate_window_key(_PASSWORD_FAILURES, *_password_window(ctx))
+
+
+def check_password_failures(hits: int) -> None:
+    if hits >= settings.get().password_failures_per_client_hour:
+        count("RateLimited", limit=_PASSWORD_FAILURES)
+        raise HallError.rate_limited()
+
+
+def count_password_failure(ctx: RequestContext) -> None:
+    subject, window = _password_window(ctx)
+    hour_end = ctx.now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    # Counting only: the limit is enforced on the next attempt's read.
+    flows.hit_rate_limit(_PASSWORD_FAILURES, subject, window, 2**31, hour_end)

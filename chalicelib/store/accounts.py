@@ -11,9 +11,9 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
-from chalicelib.store import lockouts, tables
+from chalicelib.store import flows, lockouts, tables
 from chalicelib.store.errors import ClaimTakenError
-from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel
+from chalicelib.store.models import AccountModel, ClaimModel, FlowModel, LockoutModel
 
 __all__ = [
     "Account",
@@ -175,21 +175,22 @@ def find_account_ids(claim_keys: list[str]) -> dict[str, str]:
     return {claim.claim_key: claim.account_id for claim in ClaimModel.batch_get(claim_keys)}
 
 
-def get_with_lock(account_id: str, lock_subject: str) -> tuple[Account | None, LockState]:
-    """The account and its lockout record, in one round trip (TransactGetItems)."""
+def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[Account | None, LockState, int]:
+    """The account, its lockout record and the hits of a rate-limit window, in one
+    round trip (TransactGetItems)."""
     tables.ready()
     with TransactGet(connection=tables.connection()) as tx:
         account_future = tx.get(AccountModel, account_id)
         lock_future = tx.get(LockoutModel, lock_subject)
-    try:
-        account = _to_account(account_future.get())
-    except (DoesNotExist, GetError):
-        account = None
-    try:
-        lock = lock_future.get()
-    except (DoesNotExist, GetError):
-        lock = None
-    return account, lockouts.state_of(lock)
+        window_future = tx.get(FlowModel, window_key)
+    found = []
+    for future in (account_future, lock_future, window_future):
+        try:
+            found.append(future.get())
+        except (DoesNotExist, GetError):
+            found.append(None)
+    account, lock, window = found
+    return (_to_account(account) if account else None), lockouts.state_of(lock), flows.hits_of(window)
 
 
 def set_password_hash(account_id: str, password_hash: str, now: datetime) -> None:

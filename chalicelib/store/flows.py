@@ -21,7 +21,9 @@ __all__ = [
     "consume_captcha",
     "get_checkpoint",
     "hit_rate_limit",
+    "hits_of",
     "put_captcha",
+    "rate_window_key",
     "set_checkpoint",
     "start_sms_code",
     "verify_sms_code",
@@ -183,10 +185,18 @@ def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: date
 # -- rate limits -----------------------------------------------------------------------
 
 
+def rate_window_key(name: str, subject: str, window: str) -> str:
+    return f"rate#{name}#{subject}#{window}"
+
+
+def hits_of(item: FlowModel | None) -> int:
+    return int(item.hits or 0) if item is not None else 0
+
+
 def hit_rate_limit(name: str, subject: str, window: str, limit: int, window_end: datetime) -> int:
     """Count one hit in a fixed window; raise :class:`LimitExceededError` when it is full."""
     tables.ready()
-    item = FlowModel(f"rate#{name}#{subject}#{window}")
+    item = FlowModel(rate_window_key(name, subject, window))
     try:
         item.update(
             actions=[

@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, PutError, UpdateError
+from pynamodb.transactions import TransactGet
 
 from chalicelib.clock import from_epoch, to_epoch
 from chalicelib.domain.lockout import LockoutPolicy, LockState, unlock_bucket
-from chalicelib.store import tables
-from chalicelib.store.models import LockoutModel
+from chalicelib.store import flows, tables
+from chalicelib.store.models import FlowModel, LockoutModel
 
 __all__ = ["FailureOutcome", "account_subject", "clear", "get", "identifier_subject", "record_failure", "state_of"]
 
@@ -44,6 +45,24 @@ def get(subject: str) -> LockState:
         return state_of(LockoutModel.get(subject, consistent_read=True))
     except DoesNotExist:
         return LockState()
+
+
+def get_with_window(subject: str, window_key: str) -> tuple[LockState, int]:
+    """A subject's lock and the hits of a rate-limit window, in one round trip."""
+    tables.ready()
+    with TransactGet(connection=tables.connection()) as tx:
+        lock_future = tx.get(LockoutModel, subject)
+        window_future = tx.get(FlowModel, window_key)
+    return state_of(_result(lock_future, (DoesNotExist, GetError))), flows.hits_of(
+        _result(window_future, (DoesNotExist, GetError))
+    )
+
+
+def _result(future, missing):
+    try:
+        return future.get()
+    except missing:
+        return None
 
 
 @dataclass(frozen=True)

@@ -29,16 +29,16 @@ def test_a_getitem_counts_as_one_round_trip_with_its_capacity():
     assert calls.items[0].capacity > 0
 
 
-def test_a_transaction_over_two_tables_is_one_round_trip():
+def test_a_transaction_over_three_tables_is_one_round_trip():
     from chalicelib.store import accounts
 
     counter = RoundTripCounter()
     with counter.counting() as calls:
-        accounts.get_with_lock("no-such-account", "account#no-such-account")
+        accounts.get_with_lock("no-such-account", "account#no-such-account", "rate#none#x#1")
 
     assert calls.round_trips == 1
     assert calls.operations() == ["TransactGetItems"]
-    assert sorted(t.rsplit("-", 1)[-1] for t in calls.items[0].tables) == ["accounts", "lockouts"]
+    assert sorted(t.rsplit("-", 1)[-1] for t in calls.items[0].tables) == ["accounts", "flows", "lockouts"]
 
 
 def test_a_failed_conditional_write_still_counts():

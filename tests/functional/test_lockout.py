@@ -135,3 +135,30 @@ def test_lock_and_release_are_security_events(browser):
     (subject, *_) = lookup.subjects(citizen.phone, None)
     names = [e.event for e in audit.for_subject(subject)]
     assert "AccountLocked" in names and "LockReleased" in names and "Registered" in names
+
+
+def test_one_address_guessing_across_many_accounts_is_stopped(browser, monkeypatch):
+    from chalicelib.context import RequestContext
+    from chalicelib.errors import HallError
+    from chalicelib.flows import login
+
+    # GIVEN a limit of 3 wrong passwords an hour per client address
+    monkeypatch.setenv("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", "3")
+    citizen = _registered(browser)
+    stuffer = RequestContext(client_ip="203.0.113.9")
+
+    def attempt(identifier, password, ctx):
+        try:
+            login.login("password", {"identifier": identifier, "password": password}, ctx)
+            return "ok"
+        except HallError as exc:
+            return exc.code
+
+    # WHEN that address tries one password on each of three accounts (no account lock is near)
+    assert [attempt(new_citizen().id_number, WRONG, stuffer) for _ in range(3)] == ["invalid_credentials"] * 3
+    # THEN it may not try more, even a right password, this hour
+    assert attempt(citizen.phone, citizen.password, stuffer) == "rate_limited"
+    # AND other addresses, and SMS login from that address, are not affected
+    assert attempt(citizen.phone, citizen.password, RequestContext(client_ip="198.51.100.20")) == "ok"
+    clock.advance(timedelta(hours=1))
+    assert attempt(citizen.phone, citizen.password, RequestContext(client_ip="203.0.113.9")) == "ok"

@@ -14,6 +14,7 @@ from chalicelib.domain import identity, passwords
 from chalicelib.domain.lockout import LockoutPolicy
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated
+from chalicelib.guards import rate_limits
 from chalicelib.methods.password import lockout
 from chalicelib.store import accounts, lockouts
 
@@ -59,19 +60,22 @@ class PasswordLogin:
         policy = LockoutPolicy(cfg.max_password_failures, cfg.lockout_duration, cfg.failure_streak_window)
         keys = _claim_keys(identifier, ctx)
         found = accounts.find_account_ids(keys) if keys else {}
+        window = rate_limits.password_failure_window(ctx)
         account = None
         if found:
             # Keys are tried in DocumentType order; one number fits one account at most in practice.
             account_id = found[next(k for k in keys if k in found)]
             subject = lockouts.account_subject(account_id)
-            account, lock = accounts.get_with_lock(account_id, subject)
+            account, lock, client_failures = accounts.get_with_lock(account_id, subject, window)
         if account is None:
             subject = lockouts.identifier_subject(identifier_mac(_normalized(identifier)))
-            lock = lockouts.get(subject)
+            lock, client_failures = lockouts.get_with_window(subject, window)
 
+        rate_limits.check_password_failures(client_failures)
         if lock.is_locked(ctx.now):
             raise HallError.account_locked(lock.locked_until)
         if not passwords.verify_password(account.password_hash if account else None, password):
+            rate_limits.count_password_failure(ctx)
             lockout.record_failure(subject, account, policy, ctx)
             raise HallError.invalid_credentials()
         if passwords.needs_rehash(account.password_hash):
