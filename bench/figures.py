@@ -359,11 +359,11 @@ def cold_start(env: dict[str, str], package: tuple[Path, Path] | None = None, ru
     rows = []
     if package is not None:
         zip_path, scratch = package
+        # The zip ships its bytecode (infra.package.add_bytecode); /var/task is read-only, so
+        # nothing more may be written at import, as on Lambda.
         as_shipped = packaged_interpreter(zip_path, scratch, {**on_lambda, "PYTHONDONTWRITEBYTECODE": "1"})
         rows.append(_cold_start_row("import app from the deployment zip, as on Lambda", as_shipped, runs, True))
-        compiled = _with_bytecode(as_shipped, scratch / "pycache")
-        rows.append(_cold_start_row("  the same, had the zip shipped bytecode", compiled, runs, False))
-        goal_where = compiled
+        goal_where = as_shipped
     else:
         venv = _with_bytecode(Interpreter((str(ROOT),), on_lambda), Path(tempfile.mkdtemp(prefix="hall-pyc-")))
         rows.append(_cold_start_row("import app from the dev venv, as on Lambda (no zip yet)", venv, runs, True))
@@ -379,12 +379,6 @@ def cold_start(env: dict[str, str], package: tuple[Path, Path] | None = None, ru
         rows[0].detail["beyond_floor_ms_by_package"] = dict(heavy)
         listed = ", ".join(f"{name} {ms:.0f} ms" for name, ms in heavy[:7])
         rows[0].note = f"beyond chalice and boto3, importing app loads (self time, from bytecode): {listed}"
-        if package is not None:
-            compile_ms = rows[0].detail["app_cpu_ms_min"] - rows[1].detail["app_cpu_ms_min"]
-            rows[0].note += (
-                f"; the zip ships no .pyc and /var/task is read-only, so every cold start also compiles "
-                f"(≈ {compile_ms:.0f} ms here)"
-            )
     return rows
 
 

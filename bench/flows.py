@@ -293,8 +293,9 @@ FLOWS: tuple[Flow, ...] = (
         "password login, wrong password",
         _password_login_setup,
         _wrong_password,
-        3,
-        "identifier → account id + account and lock (TransactGet) + count the failure (one conditional update)",
+        4,
+        "identifier → account id + account, lock and client window (TransactGet) + count the client's wrong "
+        "password + count the account's streak (two conditional updates: separate counters)",
     ),
     Flow(
         "SMS login",
