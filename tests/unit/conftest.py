@@ -1,33 +1,13 @@
-"""Unit tests check rules in plain Python: they need no tables.
-
-This fixture replaces the root ``tables`` fixture for tests/unit: it creates no
-tables and points the DynamoDB endpoint at a closed port, so a unit test that
-reached for DynamoDB would fail instead of quietly passing.
-"""
+"""Unit tests check rules in plain Python: they need no tables."""
 
 from __future__ import annotations
 
 import base64
 import json
-import socket
 
 import pytest
 
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(autouse=True)
-def tables(dynamodb, tmp_path, monkeypatch):
-    from chalicelib import clock
-
-    monkeypatch.setenv("HALL_DYNAMODB_ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
-    monkeypatch.setenv("HALL_OUTBOX_PATH", str(tmp_path / "outbox.jsonl"))
-    yield
-    clock.reset()
+from tests.no_tables import tables  # noqa: F401 - replaces the root fixture here
 
 
 @pytest.fixture
