@@ -55,7 +55,6 @@ class Settings:
     sms_hourly_limit_per_client: int = 30
     password_failures_per_client_hour: int = 100
     agreement_version: str = "2024-01"
-    demo_mode: bool = False
 
     @property
     def is_dev(self) -> bool:
@@ -97,7 +96,6 @@ def _load(signature: tuple) -> Settings:
         sms_hourly_limit_per_client=_int("HALL_SMS_CLIENT_HOURLY_LIMIT", 30),
         password_failures_per_client_hour=_int("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", 100),
         agreement_version=_env("HALL_AGREEMENT_VERSION", "2024-01"),
-        demo_mode=_env("HALL_DEMO", "false") == "true",
     )
 
 
@@ -109,7 +107,6 @@ _NAMES = (
     "HALL_BASE_LIBRARY",
     "HALL_BASE_LIBRARY_APP_ID",
     "HALL_BASE_LIBRARY_URL",
-    "HALL_DEMO",
     "HALL_DYNAMODB_ENDPOINT",
     "HALL_FAILURE_STREAK_MINUTES",
     "HALL_KEYS_SECRET_ARN",

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["ClaimTakenError", "ConditionFailedError", "LimitExceededError", "StoreError"]
+__all__ = ["ClaimTakenError", "LimitExceededError", "StoreError", "is_condition_failure"]
 
 
 class StoreError(Exception):
     """Base of the repositories' errors."""
-
-
-class ConditionFailedError(StoreError):
-    """A conditional write did not apply (already used, expired, taken)."""
 
 
 class ClaimTakenError(StoreError):
@@ -26,3 +22,8 @@ class ClaimTakenError(StoreError):
 
 class LimitExceededError(StoreError):
     """A rate-limit window is full."""
+
+
+def is_condition_failure(exc: Exception) -> bool:
+    """A PynamoDB write error caused by its condition (as opposed to a throttle or an outage)."""
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"

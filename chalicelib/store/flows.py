@@ -14,7 +14,7 @@ from chalicelib import crypto
 from chalicelib.clock import to_epoch
 from chalicelib.domain.codes import CodeExhausted, CodeExpired, CodeMismatch, ResendTooSoon, SmsCodePolicy
 from chalicelib.store import tables
-from chalicelib.store.errors import LimitExceededError
+from chalicelib.store.errors import LimitExceededError, is_condition_failure
 from chalicelib.store.models import FlowModel
 
 __all__ = [
@@ -31,10 +31,6 @@ __all__ = [
 
 # Records outlive their validity a little so that "expired" can be told from "never sent".
 _GRACE = timedelta(hours=1)
-
-
-def _is_conditional(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 # -- graphic captcha -------------------------------------------------------------------
@@ -66,7 +62,7 @@ def consume_captcha(captcha_id: str, now: datetime) -> str | None:
             ),
         )
     except UpdateError as exc:
-        if _is_conditional(exc):
+        if is_condition_failure(exc):
             return None
         raise
     return item.secret_hash
@@ -110,7 +106,7 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
         ).save(condition=FlowModel.flow_key.does_not_exist() | (FlowModel.valid_until <= now_s))
         return
     except PutError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
     # A live record: a resend replaces its code and keeps its wrong tries.
     try:
@@ -125,7 +121,7 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
         )
         return
     except UpdateError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
     # Both conditions failed: the live code is either too fresh or spent.
     current = FlowModel.get(key, consistent_read=True)
@@ -157,7 +153,7 @@ def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: date
             ),
         )
     except UpdateError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
         try:
             current = FlowModel.get(key, consistent_read=True)
@@ -177,7 +173,7 @@ def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: date
             condition=FlowModel.used.does_not_exist() & (FlowModel.secret_hash == candidate_hash),
         )
     except UpdateError as exc:
-        if _is_conditional(exc):
+        if is_condition_failure(exc):
             raise CodeExpired() from exc
         raise
 
@@ -207,7 +203,7 @@ def hit_rate_limit(name: str, subject: str, window: str, limit: int, window_end:
             condition=FlowModel.hits.does_not_exist() | (FlowModel.hits < limit),
         )
     except UpdateError as exc:
-        if _is_conditional(exc):
+        if is_condition_failure(exc):
             raise LimitExceededError(name) from exc
         raise
     return int(item.hits)

@@ -12,6 +12,7 @@ from pynamodb.transactions import TransactGet
 from chalicelib.clock import from_epoch, to_epoch
 from chalicelib.domain.lockout import LockoutPolicy, LockState, unlock_bucket
 from chalicelib.store import flows, tables
+from chalicelib.store.errors import is_condition_failure
 from chalicelib.store.models import FlowModel, LockoutModel
 
 __all__ = ["FailureOutcome", "account_subject", "clear", "get", "identifier_subject", "record_failure", "state_of"]
@@ -23,10 +24,6 @@ def account_subject(account_id: str) -> str:
 
 def identifier_subject(identifier_mac: str) -> str:
     return f"identifier#{identifier_mac}"
-
-
-def _is_conditional(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 def state_of(item: LockoutModel | None) -> LockState:
@@ -97,7 +94,7 @@ def record_failure(subject: str, policy: LockoutPolicy, now: datetime) -> Failur
             )
             break
         except UpdateError as exc:
-            if not _is_conditional(exc):
+            if not is_condition_failure(exc):
                 raise
         try:
             # No streak, or only a dead one (an ended lock included): start afresh.
@@ -107,7 +104,7 @@ def record_failure(subject: str, policy: LockoutPolicy, now: datetime) -> Failur
             )
             break
         except PutError as exc:
-            if not _is_conditional(exc):
+            if not is_condition_failure(exc):
                 raise
         current = get(subject)
         if current.is_locked(now):
@@ -131,7 +128,7 @@ def record_failure(subject: str, policy: LockoutPolicy, now: datetime) -> Failur
             condition=LockoutModel.locked_until.does_not_exist() & (LockoutModel.failures >= policy.max_failures),
         )
     except UpdateError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
         return FailureOutcome(get(subject), newly_locked=False)
     return FailureOutcome(LockState(failures, from_epoch(to_epoch(locked_until)), locked_until), newly_locked=True)
@@ -147,7 +144,7 @@ def claim_notice(subject: str, locked_until: datetime) -> bool:
         )
         return True
     except UpdateError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
         return False
 
@@ -172,6 +169,6 @@ def release(subject: str, locked_until: int) -> bool:
         LockoutModel(subject).delete(condition=LockoutModel.locked_until == locked_until)
         return True
     except DeleteError as exc:
-        if not _is_conditional(exc):
+        if not is_condition_failure(exc):
             raise
         return False

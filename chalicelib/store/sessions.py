@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import tables
+from chalicelib.store.errors import is_condition_failure
 from chalicelib.store.models import AuditEventModel, LockoutModel, SessionModel
 
 __all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
@@ -95,7 +96,7 @@ def touch(token_hash: str, last_seen_at: datetime, expires_at: datetime) -> bool
         )
         return True
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if is_condition_failure(exc):
             return False
         raise
 
