@@ -509,68 +509,32 @@ def cleanup_scaling(counter: RoundTripCounter, small: int = 1_000, large: int = 
 ZIP_BUDGET_MB = 20.0
 
 
-def zip_size(out_dir: Path) -> Row:
-    section = "6. Deployment zip (floor: the 20 MB budget)"
-    try:
-        from infra import package
-    except ImportError as exc:
-        return Row(
-            section,
-            "deployment zip",
-            "pending",
-            f"{ZIP_BUDGET_MB:g} MB",
-            None,
-            "< 20 MB",
-            None,
-            note=f"pending: infra.package is not there yet ({exc})",
-        )
-    build = getattr(package, "build", None)
-    if build is None:
-        return Row(
-            section,
-            "deployment zip",
-            "pending",
-            f"{ZIP_BUDGET_MB:g} MB",
-            None,
-            "< 20 MB",
-            None,
-            note="pending: infra.package has no build(out_dir) yet",
-        )
-    try:
-        path = Path(build(out_dir))
-    except Exception as exc:  # the packaging is another team's; report, do not crash the bench
-        return Row(
-            section,
-            "deployment zip",
-            "error",
-            f"{ZIP_BUDGET_MB:g} MB",
-            None,
-            "< 20 MB",
-            False,
-            note=f"infra.package.build failed: {type(exc).__name__}: {exc}",
-        )
-    size_mb = path.stat().st_size / 1_000_000
-    ratio = _ratio(size_mb, ZIP_BUDGET_MB)
-    return Row(
-        section,
-        "deployment zip",
-        f"{size_mb:.1f} MB",
-        f"{ZIP_BUDGET_MB:g} MB",
-        ratio,
-        "< 20 MB",
-        size_mb < ZIP_BUDGET_MB,
-        {"path": str(path), "bytes": path.stat().st_size, "mib": round(path.stat().st_size / 2**20, 2)},
-    )
-
-
-def skipped_zip() -> Row:
+def _zip_row(measured: str, ratio: float | None, ok: bool | None, detail: dict | None = None, note: str = "") -> Row:
     return Row(
         "6. Deployment zip (floor: the 20 MB budget)",
         "deployment zip",
-        "skipped",
+        measured,
         f"{ZIP_BUDGET_MB:g} MB",
-        None,
+        ratio,
         "< 20 MB",
-        None,
-        note="skipped (--skip-zip)",
+        ok,
+        detail or {},
+        note=note,
     )
+
+
+def zip_size(out_dir: Path) -> Row:
+    from infra import package
+
+    try:
+        path = Path(package.build(out_dir))
+    except Exception as exc:  # report a failed build as a failed figure; the other figures still print
+        return _zip_row("error", None, False, note=f"infra.package.build failed: {type(exc).__name__}: {exc}")
+    size = path.stat().st_size
+    size_mb = size / 1_000_000
+    detail = {"path": str(path), "bytes": size, "mib": round(size / 2**20, 2)}
+    return _zip_row(f"{size_mb:.1f} MB", _ratio(size_mb, ZIP_BUDGET_MB), size_mb < ZIP_BUDGET_MB, detail)
+
+
+def skipped_zip() -> Row:
+    return _zip_row("skipped", None, None, note="skipped (--skip-zip)")
