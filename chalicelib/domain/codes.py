@@ -5,6 +5,10 @@ bound to one phone and one purpose. A resend replaces the previous code (which
 dies) but keeps its wrong-try count; resends come no sooner than 60 seconds and
 at most 10 a day per phone. A graphic captcha must be solved before any SMS is
 sent: single use, valid 2 minutes.
+
+What a citizen types back is folded like every identifier (full-width forms and
+letter case only, :mod:`chalicelib.domain.folding`): another script's digits
+are never read as 0-9.
 """
 
 from __future__ import annotations
@@ -13,7 +17,19 @@ import secrets
 from datetime import timedelta
 from enum import Enum
 
-__all__ = ["CAPTCHA", "SMS_CODE", "Purpose", "new_captcha_text", "new_sms_code"]
+from chalicelib.domain.folding import ASCII_DIGITS, fold_full_width, upper_ascii
+from chalicelib.domain.identity import InvalidValue
+
+__all__ = [
+    "CAPTCHA",
+    "SMS_CODE",
+    "Purpose",
+    "new_captcha_text",
+    "new_sms_code",
+    "normalize_captcha_answer",
+    "normalize_sms_code",
+    "validate_sms_code",
+]
 
 
 class Purpose(str, Enum):
@@ -62,8 +78,29 @@ def new_captcha_text() -> str:
     return "".join(secrets.choice(CAPTCHA.alphabet) for _ in range(CAPTCHA.length))
 
 
-def normalize_captcha_answer(raw: str) -> str:
-    return (raw or "").strip().upper()
+def normalize_sms_code(raw: str | None) -> str:
+    """A typed SMS code, trimmed and with full-width digits folded. Never raises."""
+    return fold_full_width(raw).strip()
+
+
+def validate_sms_code(raw: str | None) -> str:
+    """Return the code as 6 ASCII digits, or raise :class:`InvalidValue` (message for the ``sms_code`` field)."""
+    code = normalize_sms_code(raw)
+    if not code:
+        raise InvalidValue("请输入短信验证码")
+    if len(code) != SMS_CODE.length or not set(code) <= ASCII_DIGITS:
+        raise InvalidValue(f"请输入{SMS_CODE.length}位数字短信验证码")
+    return code
+
+
+_CAPTCHA_ALPHABET = frozenset(CAPTCHA.alphabet)
+
+
+def normalize_captcha_answer(raw: str | None) -> str:
+    """A typed captcha answer in the captcha's alphabet (trimmed, full-width folded, upper-cased),
+    or "" when it holds any other character: such an answer can only be wrong."""
+    answer = upper_ascii(fold_full_width(raw).strip())
+    return answer if set(answer) <= _CAPTCHA_ALPHABET else ""
 
 
 def sms_text(purpose: Purpose, code: str) -> str:

@@ -3,6 +3,12 @@
 Each document type has a stable id (stored in data, never renamed), the label
 the manual uses, and its own format check. The resident ID check follows
 GB 11643-1999: 17 digits, then an ISO 7064 MOD 11-2 check character.
+
+Every number is made of ASCII digits and the ASCII letters its format allows.
+The normalisers fold full-width forms and letter case only (see
+:mod:`chalicelib.domain.folding`); a digit of another script (٣, ३, ³, ③, 𝟑)
+survives normalisation unchanged and no check accepts it, so one person's
+number cannot be typed two ways into two accounts.
 """
 
 from __future__ import annotations
@@ -12,11 +18,14 @@ import unicodedata
 from datetime import date
 from enum import Enum
 
+from chalicelib.domain.folding import ASCII_DIGITS, fold_full_width, upper_ascii
+
 __all__ = [
     "DocumentType",
     "InvalidValue",
     "looks_like_phone",
     "normalize_id_number",
+    "normalize_phone",
     "resident_id_check_char",
     "validate_id_number",
     "validate_name",
@@ -66,16 +75,30 @@ _CHECK_CHARS = "10X98765432"
 
 
 def resident_id_check_char(first17: str) -> str:
-    """The GB 11643 check character for 17 leading digits."""
-    return _CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    """The GB 11643 check character for 17 leading ASCII digits (ValueError for anything else)."""
+    # Not int(c): it also reads Arabic-Indic, Devanagari and other scripts' digits.
+    if len(first17) != 17 or not set(first17) <= ASCII_DIGITS:
+        raise ValueError("17 ASCII digits expected")
+    return _CHECK_CHARS[sum((ord(c) - 48) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
-def normalize_id_number(raw: str) -> str:
-    """Trim, fold full-width characters and upper-case (x → X)."""
-    return unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").upper()
+def normalize_id_number(raw: str | None) -> str:
+    """The canonical form of a typed ID number of any document type.
+
+    Trims, drops spaces, folds full-width forms to ASCII and upper-cases a-z
+    (x → X). Nothing else is folded: any other character stays as typed, so
+    :func:`validate_id_number` refuses the result. Never raises.
+    """
+    return upper_ascii(fold_full_width(raw).strip().replace(" ", ""))
+
+
+# Characters any document's number may hold: the Taiwan booklet's "(A)" adds parentheses.
+_ID_CHARACTERS = re.compile(r"[0-9A-Z()]+")
 
 
 def _birth_date(digits: str) -> date | None:
+    if not set(digits) <= ASCII_DIGITS:  # int() would read other scripts' digits
+        return None
     try:
         return date(int(digits[0:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
@@ -88,7 +111,7 @@ def _plausible_birth(digits: str, today: date) -> bool:
 
 
 def _resident_id(number: str, today: date) -> None:
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise InvalidValue("居民身份证号码应为18位，最后一位可以是数字或X")
     if number[:2] not in _PROVINCES or (number[2:4] == "00" and number[:6] not in _REGION_WIDE):
         raise InvalidValue("居民身份证号码的地区码不正确")
@@ -102,10 +125,10 @@ def _foreign_permanent_residence(number: str, today: date) -> None:
     # 2004-2017 cards: 3-letter country code + 12 digits. 2023 cards: 18 characters,
     # 9 + province of issue (2) + country (3) + birth date (8) + sequence (3) +
     # the resident ID's check character.
-    if re.fullmatch(r"[A-Z]{3}\d{12}", number):
+    if re.fullmatch(r"[A-Z]{3}[0-9]{12}", number):
         return
     if (
-        re.fullmatch(r"9\d{16}[\dX]", number)
+        re.fullmatch(r"9[0-9]{16}[0-9X]", number)
         and number[1:3] in _PROVINCES
         and _plausible_birth(number[6:14], today)
         and resident_id_check_char(number[:17]) == number[17]
@@ -116,18 +139,23 @@ def _foreign_permanent_residence(number: str, today: date) -> None:
 
 _PATTERNS = {
     # New cards: H/M + 8 digits; older booklets carried 10 digits after the letter.
-    DocumentType.HK_MACAO_PERMIT: (r"[HM]\d{8}(\d{2})?", "港澳居民来往内地通行证号码应为H或M开头加8位或10位数字"),
+    DocumentType.HK_MACAO_PERMIT: (r"[HM][0-9]{8}([0-9]{2})?", "港澳居民来往内地通行证号码应为H或M开头加8位或10位数字"),
     # New cards: 8 digits; older booklets 10 characters.
-    DocumentType.TAIWAN_PERMIT: (r"\d{8}|\d{10}|\d{8}\([A-Z]\)", "台湾居民来往大陆通行证号码应为8位或10位数字"),
+    DocumentType.TAIWAN_PERMIT: (
+        r"[0-9]{8}|[0-9]{10}|[0-9]{8}\([A-Z]\)",
+        "台湾居民来往大陆通行证号码应为8位或10位数字",
+    ),
     DocumentType.PASSPORT: (r"[A-Z0-9]{5,17}", "护照号码应为5-17位字母或数字"),
 }
 
 
-def validate_id_number(doc_type: DocumentType, raw: str, today: date) -> str:
-    """Return the normalised number, or raise :class:`InvalidValue`."""
+def validate_id_number(doc_type: DocumentType, raw: str | None, today: date) -> str:
+    """Return the normalised number (ASCII digits and upper-case letters only), or raise :class:`InvalidValue`."""
     number = normalize_id_number(raw)
     if not number:
         raise InvalidValue("请输入证件号码")
+    if not _ID_CHARACTERS.fullmatch(number):
+        raise InvalidValue("证件号码只能由数字0-9和英文字母组成")
     if doc_type is DocumentType.RESIDENT_ID:
         _resident_id(number, today)
     elif doc_type is DocumentType.FOREIGN_PERMANENT_RESIDENCE:
@@ -169,22 +197,32 @@ def validate_name(doc_type: DocumentType, raw: str) -> str:
     raise InvalidValue("姓名只能包含汉字和中间点“·”")
 
 
-_PHONE = re.compile(r"1[3-9]\d{9}")
+_PHONE = re.compile(r"1[3-9][0-9]{9}")
 
 
-def normalize_phone(raw: str) -> str:
-    phone = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "").replace("-", "")
+def normalize_phone(raw: str | None) -> str:
+    """The canonical form of a typed mobile number.
+
+    Trims, drops spaces, hyphens and a +86 prefix, and folds full-width forms
+    to ASCII. Nothing else is folded: another script's digits stay as typed, so
+    :func:`validate_phone` and :func:`looks_like_phone` refuse the result. Never raises.
+    """
+    phone = fold_full_width(raw).strip().replace(" ", "").replace("-", "")
     return phone[3:] if phone.startswith("+86") else phone
 
 
-def looks_like_phone(raw: str) -> bool:
+def looks_like_phone(raw: str | None) -> bool:
+    """Whether the text is a mainland mobile number (11 ASCII digits once normalised)."""
     return bool(_PHONE.fullmatch(normalize_phone(raw)))
 
 
-def validate_phone(raw: str) -> str:
+def validate_phone(raw: str | None) -> str:
+    """Return the normalised number (11 ASCII digits), or raise :class:`InvalidValue`."""
     phone = normalize_phone(raw)
     if not phone:
         raise InvalidValue("请输入移动电话")
+    if not set(phone) <= ASCII_DIGITS:
+        raise InvalidValue("移动电话号码只能由数字0-9组成")
     if not _PHONE.fullmatch(phone):
         raise InvalidValue("请输入正确的11位移动电话号码")
     return phone

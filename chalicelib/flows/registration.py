@@ -15,7 +15,7 @@ from chalicelib import sessions, settings
 from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
-from chalicelib.domain.codes import Purpose
+from chalicelib.domain.codes import Purpose, validate_sms_code
 from chalicelib.domain.levels import AuthLevel
 from chalicelib.errors import HallError
 from chalicelib.methods.sms_code import codes
@@ -74,13 +74,15 @@ def _validate(form: RegistrationForm, ctx: RequestContext) -> Valid:
     except identity.InvalidValue as exc:
         fields["phone"] = str(exc)
     try:
-        passwords.check_password(form.password, id_number=id_number or None, phone=phone or None)
+        passwords.check_password(form.password, id_number=id_number or None, phone=phone or None, name=name or None)
     except passwords.PasswordRuleError as exc:
         fields["password"] = exc.message
     if form.password != form.password_confirm:
         fields["password_confirm"] = "两次输入的密码不一致"  # noqa: S105 - a message, not a password
-    if not form.sms_code.strip():
-        fields["sms_code"] = "请输入短信验证码"
+    try:
+        validate_sms_code(form.sms_code)  # reported with the other fields; verify() checks it again
+    except identity.InvalidValue as exc:
+        fields["sms_code"] = str(exc)
     current = settings.get().agreement_version
     if not form.agreement_accepted or (form.agreement_version not in (None, current)):
         fields["agreement"] = "请阅读并同意《个人用户注册协议》"
@@ -106,7 +108,7 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
     )
     # The account, its claims, its first session and the Registered event: one transaction.
     account_id = accounts.new_account_id()
-    issued = sessions.prepare(accounts.preview(new, account_id, ctx.now), METHOD, ctx.now)
+    issued = sessions.prepare(accounts.preview(new, account_id, ctx.now), METHOD, ctx.now, ctx.client)
     event = audit.event(
         account_subject(account_id),
         "Registered",

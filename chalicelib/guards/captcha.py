@@ -51,9 +51,14 @@ def issue(ctx: RequestContext) -> Challenge:
 
 
 def check(captcha_id: str, answer: str, ctx: RequestContext) -> None:
-    """Use the captcha up; raise ``captcha_invalid`` unless the answer was right."""
+    """Use the captcha up; raise ``captcha_invalid`` unless the answer was right.
+
+    An answer with characters outside the captcha's alphabet (another script's
+    digits, say) is wrong like any other: the captcha is used up all the same.
+    """
     stored = flows.consume_captcha(captcha_id, ctx.now) if captcha_id else None
-    given = crypto.hash_code("captcha", captcha_id or "", normalize_captcha_answer(answer))
-    if stored is None or not crypto.equal(stored, given):
+    normalized = normalize_captcha_answer(answer)
+    given = crypto.hash_code("captcha", captcha_id or "", normalized)
+    if stored is None or not normalized or not crypto.equal(stored, given):
         count("CaptchaFailed")
         raise HallError.captcha_invalid()

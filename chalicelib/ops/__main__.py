@@ -7,6 +7,7 @@ import json
 import sys
 
 from chalicelib import clock
+from chalicelib.domain.identity import InvalidValue
 
 
 def _identifier_args(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         run=keys_generate
     )
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except InvalidValue as exc:
+        # A mistyped identifier (another script's digits, say) is the operator's to fix, not a traceback.
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

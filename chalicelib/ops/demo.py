@@ -6,8 +6,9 @@ import json
 
 from chalicelib import clock
 from chalicelib.citizen_data import id_number_mac, protect_id_number, protect_name, protect_phone
-from chalicelib.domain import passwords
+from chalicelib.domain import identity, passwords
 from chalicelib.domain.levels import AuthLevel
+from chalicelib.domain.masking import mask_name
 from chalicelib.platforms.base_library import LocalBaseLibrary, Verdict
 from chalicelib.store import accounts
 from chalicelib.store.errors import ClaimTakenError, StoreError
@@ -21,13 +22,23 @@ def seed(path: str) -> list[str]:
     now = clock.now()
     lines = []
     for person in data["accounts"]:
-        verdict = library.verify(person["id_type"], person["id_number"], person["name"])
+        # The rules registration applies: a demo file cannot create what the hall would refuse.
+        try:
+            doc_type = identity.DocumentType(person["id_type"])
+            id_number = identity.validate_id_number(doc_type, person["id_number"], now.date())
+            phone = identity.validate_phone(person["phone"])
+            name = identity.validate_name(doc_type, person["name"])
+            passwords.check_password(person["password"], id_number=id_number, phone=phone, name=name)
+        except ValueError as exc:  # InvalidValue and PasswordRuleError are ValueErrors too
+            lines.append(f"refused  {mask_name(person['name'])}: {exc}")
+            continue
+        verdict = library.verify(doc_type.value, id_number, name)
         level = AuthLevel.REAL_NAME if verdict is Verdict.MATCH else AuthLevel.REGISTERED
         new = accounts.NewAccount(
-            id_type=person["id_type"],
-            id_number=protect_id_number(person["id_number"]),
-            name=protect_name(person["name"]),
-            phone=protect_phone(person["phone"]),
+            id_type=doc_type.value,
+            id_number=protect_id_number(id_number),
+            name=protect_name(name),
+            phone=protect_phone(phone),
             password_hash=passwords.hash_password(person["password"]),
             level=int(level),
             agreement_version="demo",
@@ -40,9 +51,13 @@ def seed(path: str) -> list[str]:
             continue
         for family in person.get("family_numbers", []):
             try:
-                accounts.put_family_claim(
-                    account.account_id, family["id_type"], id_number_mac(family["id_number"]), now
-                )
+                family_type = identity.DocumentType(family["id_type"])
+                number = identity.validate_id_number(family_type, family["id_number"], now.date())
+            except ValueError as exc:
+                lines.append(f"refused  a family number of {account.name_masked}: {exc}")
+                continue
+            try:
+                accounts.put_family_claim(account.account_id, family_type.value, id_number_mac(number), now)
             except StoreError:
                 pass
         lines.append(f"created  {account.name_masked} {account.id_masked} {account.phone_masked} {level.label}")

@@ -9,9 +9,14 @@ from chalicelib.store import accounts, lockouts
 
 
 def claim_keys(phone: str | None, id_number: str | None) -> list[str]:
+    """The claims the identifier could be: the phone's, or the ID number's under every type it fits.
+
+    Raises :class:`identity.InvalidValue` for a phone that is not a mobile number. The
+    same normalisers as registration and login, so another script's digits find nothing.
+    """
     if phone:
         return [accounts.phone_claim_key(phone_mac(identity.validate_phone(phone)))]
-    number = identity.normalize_id_number(id_number or "")
+    number = identity.normalize_id_number(id_number)
     keys = []
     for doc_type in identity.DocumentType:
         try:
@@ -23,6 +28,7 @@ def claim_keys(phone: str | None, id_number: str | None) -> list[str]:
 
 
 def find_account(phone: str | None, id_number: str | None) -> accounts.Account | None:
+    """The account holding the phone or ID number, if any."""
     keys = claim_keys(phone, id_number)
     found = accounts.find_account_ids(keys) if keys else {}
     for key in keys:
@@ -33,7 +39,8 @@ def find_account(phone: str | None, id_number: str | None) -> accounts.Account |
 
 def subjects(phone: str | None, id_number: str | None) -> list[str]:
     """Every subject whose events or lock concern this identifier."""
-    raw = identity.normalize_phone(phone) if phone else identity.normalize_id_number(id_number or "")
+    # Normalised as password login does before counting failures against an identifier.
+    raw = identity.normalize_phone(phone) if phone else identity.normalize_id_number(id_number)
     found = [lockouts.identifier_subject(identifier_mac(raw))]
     account = find_account(phone, id_number)
     if account is not None:

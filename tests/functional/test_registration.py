@@ -106,10 +106,11 @@ def test_password_that_contains_the_whole_id_number_is_refused(browser):
     assert reply.body["fields"]["password"] == "密码不能包含证件号码"
 
 
-def test_common_passwords_are_refused(browser):
-    reply = browser.register(new_citizen(), password="Password123", password_confirm="Password123")
+@pytest.mark.parametrize("password", ["Password123", "Password1!", "Woaini1314!"])
+def test_common_passwords_are_refused(browser, password):
+    reply = browser.register(new_citizen(), password=password, password_confirm=password)
     assert reply.status == 400
-    assert "常见" in reply.body["fields"]["password"]
+    assert reply.body["fields"]["password"] == "密码过于常见，容易被猜中，请换一个"
 
 
 def test_confirmation_and_agreement_are_required(browser):
@@ -146,6 +147,36 @@ def test_a_taken_id_number_points_to_the_matching_appeal(browser):
     assert reply.body["code"] == "id_number_taken"
     assert reply.body["appeal"] == "id_number_taken"
     assert "证件号码被占用" in reply.body["message"]
+
+
+def test_a_taken_id_number_with_one_digit_of_another_script_does_not_register_again(browser):
+    # GIVEN a registered citizen
+    first = new_citizen()
+    assert browser.register(first).status == 201
+    browser.delete("/api/sessions/current")
+    # AND their ID number with one birth-date digit typed as its Arabic-Indic twin (٠-٩),
+    # which Python's \d and int() read as the digit itself
+    position = 9
+    twin = chr(0x0660 + "0123456789".index(first.id_number[position]))
+    disguised = first.id_number[:position] + twin + first.id_number[position + 1 :]
+    # WHEN someone registers with it
+    reply = browser.register(new_citizen(id_number=disguised))
+    # THEN the ID number is refused as a field: no second account for the same person
+    assert reply.status == 400, reply.body
+    assert reply.body["code"] == "validation_failed"
+    assert reply.body["fields"]["id_number"] == "证件号码只能由数字0-9和英文字母组成"
+    from chalicelib.store import tables
+
+    tables.ready()
+    assert len(list(AccountModel.scan())) == 1  # a test may scan its own fresh table
+
+
+def test_an_sms_code_that_is_not_six_digits_is_named_with_the_other_fields(browser):
+    citizen = new_citizen()
+    reply = browser.register(citizen, sms_code="12\u0663456", name="张3")  # ٣
+    assert reply.status == 400
+    assert reply.body["fields"]["sms_code"] == "请输入6位数字短信验证码"
+    assert "name" in reply.body["fields"]
 
 
 def test_a_taken_phone_points_to_the_matching_appeal(browser):

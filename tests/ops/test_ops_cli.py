@@ -66,3 +66,33 @@ def test_keys_generate_prints_a_usable_keys_document(capsys, monkeypatch):
     monkeypatch.setenv("HALL_LOCAL_KEYS", base64.b64encode(json.dumps(document).encode()).decode())
     settings.reset()
     assert crypto.decrypt("phone", crypto.encrypt("phone", "13800138000")) == "13800138000"
+
+
+# -- identifiers typed with another script's digits ---------------------------------------------
+
+ARABIC_INDIC_PHONE = "13\u0668\u0660\u0660\u0661\u0663\u0668\u0660\u0660\u0660"  # 13٨٠٠١٣٨٠٠٠
+
+
+def test_a_phone_with_another_scripts_digits_is_refused_not_looked_up(capsys):
+    # GIVEN an operator told a phone typed with Arabic-Indic digits
+    # WHEN they unlock or list events by it THEN the command refuses it with the reason, and does nothing
+    assert main(["unlock", "--phone", ARABIC_INDIC_PHONE]) == 2
+    assert main(["events", "--phone", ARABIC_INDIC_PHONE]) == 2
+    captured = capsys.readouterr()
+    assert "unlocked" not in captured.out
+    assert captured.err.count("移动电话号码只能由数字0-9组成") == 2
+
+
+def test_seed_demo_refuses_what_registration_would_refuse(capsys, tmp_path):
+    # GIVEN a demo file whose one account has a phone in Arabic-Indic digits and another a common password
+    demo = json.loads((ROOT / "demo/citizens.json").read_text("utf-8"))
+    first, second = demo["accounts"][0], demo["accounts"][1]
+    demo["accounts"] = [{**first, "phone": ARABIC_INDIC_PHONE}, {**second, "password": "Password1!"}]
+    path = tmp_path / "citizens.json"
+    path.write_text(json.dumps(demo, ensure_ascii=False), "utf-8")
+    # WHEN seeded THEN neither account is created, and each refusal says why
+    assert main(["seed-demo", "--file", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "created" not in out
+    assert out.count("refused") == 2
+    assert "移动电话号码只能由数字0-9组成" in out and "密码过于常见" in out

@@ -6,6 +6,7 @@ from chalicelib import crypto
 from chalicelib.citizen_data import phone_mac
 from chalicelib.context import RequestContext
 from chalicelib.domain import codes
+from chalicelib.domain.identity import InvalidValue
 from chalicelib.domain.masking import mask_phone
 from chalicelib.errors import HallError
 from chalicelib.guards import captcha, rate_limits
@@ -47,10 +48,15 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
 
 
 def verify(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext) -> None:
-    """Accept the code once, or raise the matching error."""
-    code = (code or "").strip()
-    if not code:
-        raise HallError.validation_failed({"sms_code": "请输入短信验证码"})
+    """Accept the code once, or raise the matching error.
+
+    A code that is not 6 ASCII digits once normalised is a field error and does
+    not count as a wrong try (it could never match).
+    """
+    try:
+        code = codes.validate_sms_code(code)
+    except InvalidValue as exc:
+        raise HallError.validation_failed({"sms_code": str(exc)}) from None
     mac = phone_mac(phone)
     try:
         flows.verify_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
+import subprocess
+import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain import passwords
 from chalicelib.domain.passwords import PasswordRuleError, check_password, hash_password, needs_rehash, verify_password
@@ -18,6 +24,7 @@ MANUAL_RULE = "8-20位字符,由数字、大小写字母、特殊字符中的三
 CLASSES = {"digit": "4829", "upper": "QKZV", "lower": "mtrw", "special": "#@!%"}
 ID_NUMBER = "65010219920615302X"
 PHONE = "13912345678"
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def strong(length: int) -> str:
@@ -109,9 +116,11 @@ def test_the_list_ships_ten_thousand_passwords():
 def test_common_passwords_are_refused_whatever_their_case(monkeypatch):
     # GIVEN the listed passwords with their first letter capitalised ...
     variants = {re.sub(r"[a-z]", lambda m: m.group().upper(), w, count=1) for w in common_list()}
-    # ... keeping those that every other rule accepts (checked with the list emptied)
+    # ... keeping those that every other rule accepts (checked with the list emptied
+    # and the strength estimator content with anything)
     with monkeypatch.context() as m:
         m.setattr(passwords, "_common_passwords", lambda: frozenset())
+        m.setattr(passwords, "_estimated_score", lambda password, user_inputs: 4)
         candidates = sorted(v for v in variants if broken_rule(v) is None)
     assert len(candidates) > 50, "the list holds many passwords that satisfy the class rule"
     assert all(v not in common_list() for v in candidates[:50])  # they differ from the list by case
@@ -121,6 +130,114 @@ def test_common_passwords_are_refused_whatever_their_case(monkeypatch):
 
 def test_an_uncommon_password_is_not_refused_as_common():
     assert broken_rule("Jshall#2024") is None
+
+
+# -- well-known passwords and their obvious variants --------------------------------------------
+
+COMMON_MESSAGE = "密码过于常见，容易被猜中，请换一个"
+DEMO = json.loads((ROOT / "demo/citizens.json").read_text("utf-8"))
+
+
+def readme_passwords() -> set[str]:
+    """The 密码 column of the README's demo-account table."""
+    rows = [line.split("|") for line in (ROOT / "README.md").read_text("utf-8").splitlines() if line.startswith("| ")]
+    header = next(row for row in rows if any(cell.strip() == "密码" for cell in row))
+    column = [cell.strip() for cell in header].index("密码")
+    return {row[column].strip() for row in rows[rows.index(header) + 1 :] if len(row) == len(header)}
+
+
+@pytest.mark.parametrize("password", ["Password1!", "Qwer1234!", "P@ssw0rd!", "Admin123!", "Abc@123456", "Woaini1314!"])
+def test_well_known_passwords_that_follow_the_manuals_rule_are_refused(password, monkeypatch):
+    # GIVEN a well-known password that satisfies the manual's rule (and is not on the list as typed)
+    assert password.lower() not in common_list()
+    with monkeypatch.context() as m:
+        m.setattr(passwords, "_common_passwords", lambda: frozenset())
+        m.setattr(passwords, "_estimated_score", lambda password, user_inputs: 4)
+        assert broken_rule(password) is None
+    # WHEN it is checked THEN it is refused as common, with the one message for citizens
+    with pytest.raises(PasswordRuleError) as caught:
+        check_password(password)
+    assert (caught.value.rule, caught.value.message) == ("common", COMMON_MESSAGE)
+
+
+LISTED_WORDS = sorted(w for w in common_list() if w.isalpha() and w.isascii() and len(w) >= 6)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    word=st.sampled_from(LISTED_WORDS),
+    suffix=st.sampled_from(["1!", "123!", "@2024", "#1", "!88", "2025.", "_01", "!"]),
+    prefix=st.sampled_from(["", "!", "1#", "@"]),
+    leet=st.booleans(),
+)
+def test_listed_words_with_a_capital_and_added_digits_or_signs_are_refused(word, suffix, prefix, leet):
+    # GIVEN a listed word, capitalised, maybe with look-alike digits (a → @, o → 0, ...),
+    # between digits and signs: the first variants a guesser tries
+    body = word.capitalize()
+    if leet:
+        body = body[0] + body[1:].translate(str.maketrans("aoes", "@03$"))
+    password = prefix + body + suffix
+    assume(passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH)
+    assume(broken_rule(password) != "classes")
+    # WHEN checked THEN refused as common
+    assert broken_rule(password) == "common"
+
+
+@pytest.mark.parametrize(
+    ("password", "context"),
+    [
+        ("Mamatova!12", {"name": "Aygul Mamatova"}),  # the citizen's own (Latin) name
+        ("Hx!10000000051", {"phone": "15000000001"}),  # the phone, reversed
+    ],
+)
+def test_passwords_built_from_the_citizens_own_data_are_refused(password, context):
+    # GIVEN a password nothing is wrong with for a stranger ...
+    assert broken_rule(password) is None
+    # ... WHEN checked for the citizen whose data it is built from THEN refused as guessable
+    assert broken_rule(password, **context) == "common"
+
+
+def test_the_demo_and_test_passwords_pass_the_rule():
+    # The README's demo accounts and demo/citizens.json (checked with each citizen's own data) ...
+    assert readme_passwords() == {person["password"] for person in DEMO["accounts"]}
+    for person in DEMO["accounts"]:
+        context = {"id_number": person["id_number"], "phone": person["phone"], "name": person["name"]}
+        assert broken_rule(person["password"], **context) is None, person["password"]
+    # ... and the passwords tests, browser tests, the bench and the load test register accounts with
+    from bench import load
+    from tests import support
+
+    others = {
+        support.Citizen.__dataclass_fields__["password"].default,
+        load.PASSWORD,
+        "Zhang#Wei2025",  # tests/browser/test_citizen_flows.py
+        "Chen#Xiao2025",  # tests/browser/test_citizen_flows.py
+        "Bench#2024pw",  # bench/figures.py
+    }
+    assert {p: broken_rule(p) for p in others} == dict.fromkeys(others)
+
+
+def test_eight_random_characters_are_enough():
+    # zxcvbn rates any 8 random characters "somewhat guessable" (2): the minimum score
+    # must not refuse the manual's shortest passwords.
+    assert passwords.MIN_SCORE <= 2
+    assert broken_rule("Qz7#kP2@") is None
+
+
+def test_login_never_loads_the_strength_estimator():
+    # Lambda cold start: importing the app (and so the login path) must not import zxcvbn;
+    # checking a password does.
+    script = (
+        "import sys, app\n"
+        "from chalicelib.domain import passwords\n"
+        "assert 'zxcvbn' not in sys.modules, 'imported at start-up'\n"
+        "passwords.verify_password(None, 'Jshall#2024')\n"
+        "assert 'zxcvbn' not in sys.modules, 'imported by verify_password'\n"
+        "passwords.check_password('Jshall#2024')\n"
+        "assert 'zxcvbn' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 # -- hashing -----------------------------------------------------------------------------------
