@@ -79,10 +79,11 @@ class HallError(ChaliceUnhandledError):
 
     # -- login ---------------------------------------------------------------------
     @classmethod
-    def invalid_credentials(cls) -> HallError:
+    def invalid_credentials(cls, captcha_required: bool = False) -> HallError:
         # One message for unknown identifier and wrong password: it must not
-        # tell whether an account exists.
-        return cls("invalid_credentials", 401, "证件号码/移动电话或密码错误")
+        # tell whether an account exists (identifiers without account count the same way,
+        # so ``captcha_required`` tells nothing either).
+        return cls("invalid_credentials", 401, "证件号码/移动电话或密码错误", captcha_required=captcha_required)
 
     @classmethod
     def account_locked(cls, unlock_at: datetime) -> HallError:
@@ -101,6 +102,29 @@ class HallError(ChaliceUnhandledError):
     @classmethod
     def unknown_login_method(cls) -> HallError:
         return cls("unknown_login_method", 400, "不支持的登录方式")
+
+    @classmethod
+    def captcha_required(cls) -> HallError:
+        # After a few wrong passwords (per account or per address) password login asks
+        # for the graphic captcha, instead of shutting an address out.
+        return cls(
+            "captcha_required",
+            400,
+            "请输入图形验证码后再登录",
+            {"captcha_answer": "请输入图形验证码"},
+            captcha_required=True,
+        )
+
+    @classmethod
+    def id_type_required(cls, id_types: list[tuple[str, str]]) -> HallError:
+        # A number held under more than one document type is never resolved silently.
+        return cls(
+            "id_type_required",
+            400,
+            "该证件号码对应多种证件类型，请选择证件类型后再登录",
+            {"id_type": "请选择证件类型"},
+            id_types=[{"value": value, "label": label} for value, label in id_types],
+        )
 
     # -- captcha and SMS codes -----------------------------------------------------
     @classmethod
@@ -130,16 +154,19 @@ class HallError(ChaliceUnhandledError):
         return cls("sms_resend_too_soon", 429, f"获取验证码过于频繁，请{retry_after}秒后再试", retry_after=retry_after)
 
     @classmethod
-    def sms_daily_limit(cls) -> HallError:
-        return cls("sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试")
+    def sms_daily_limit(cls, retry_after: int) -> HallError:
+        return cls(
+            "sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试", retry_after=retry_after
+        )
 
     @classmethod
     def sms_unavailable(cls) -> HallError:
         return cls("sms_unavailable", 503, "短信发送失败，请稍后再试")
 
     @classmethod
-    def rate_limited(cls) -> HallError:
-        return cls("rate_limited", 429, "操作过于频繁，请稍后再试")
+    def rate_limited(cls, retry_after: int) -> HallError:
+        # Every 429 says when to come back (the middleware copies it to Retry-After).
+        return cls("rate_limited", 429, "操作过于频繁，请稍后再试", retry_after=retry_after)
 
     # -- registration --------------------------------------------------------------
     @classmethod
@@ -174,3 +201,18 @@ class HallError(ChaliceUnhandledError):
             appeal="family_number_bound",
             appeal_url=APPEAL_PATHS["family_number_bound"],
         )
+
+    # -- requests refused before a view runs ---------------------------------------
+    # (Chalice's and API Gateway's own refusals, answered in our shape by
+    # handlers/middleware.py and infra/gateway.py; body limits by handlers/web.py)
+    @classmethod
+    def method_not_allowed(cls) -> HallError:
+        return cls("method_not_allowed", 405, "不支持该请求方法")
+
+    @classmethod
+    def unsupported_media_type(cls) -> HallError:
+        return cls("unsupported_media_type", 415, "请求格式不正确")
+
+    @classmethod
+    def payload_too_large(cls) -> HallError:
+        return cls("payload_too_large", 413, "提交的内容过长")

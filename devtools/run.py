@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from pathlib import Path
 
 from devtools import dynamodb_local, stack
 
@@ -35,19 +34,10 @@ def main() -> int:
         print(f"Dev outbox (SMS and captcha answers): http://127.0.0.1:{port}/dev/outbox")
         print("Demo accounts are listed in README.md. Ctrl-C stops everything.\n", flush=True)
         server = stack.subprocess.Popen(
-            # No autoreload: Chalice's reloader restarts on any change under the project,
-            # and DynamoDB Local's data and the outbox live in .local/ and change on every request.
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--stage",
-                "dev",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-autoreload",
-            ],
+            # `chalice local` as the deployed API Gateway answers (devtools.local_gateway), with no
+            # autoreload: Chalice's reloader restarts on any change under the project, and DynamoDB
+            # Local's data and the outbox live in .local/ and change on every request.
+            [sys.executable, "-m", "devtools.local_gateway", "--stage", "dev", "--port", str(port)],
             cwd=str(ROOT),
             env={**os.environ, **env},
         )

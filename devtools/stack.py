@@ -63,10 +63,11 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 def start_chalice(port: int, env: dict[str, str], log_path: Path | None = None) -> subprocess.Popen:
-    chalice = Path(sys.executable).parent / "chalice"
+    """`chalice local --stage dev --no-autoreload`, answering unknown routes as API Gateway does
+    (devtools.local_gateway)."""
     out = open(log_path, "ab") if log_path else None
     process = subprocess.Popen(
-        [str(chalice), "local", "--stage", "dev", "--host", "127.0.0.1", "--port", str(port), "--no-autoreload"],
+        [sys.executable, "-m", "devtools.local_gateway", "--stage", "dev", "--host", "127.0.0.1", "--port", str(port)],
         cwd=str(ROOT),
         env={**os.environ, **env},
         stdout=out,

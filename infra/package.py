@@ -35,11 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devtools.events import proxy_event
+from infra import gateway
 
 __all__ = [
     "MAX_ZIP_BYTES",
     "RUNTIME_PROVIDED",
     "ServeResult",
+    "add_gateway_responses",
     "build",
     "chalice_cache_zip",
     "run_chalice_package",
@@ -198,6 +200,14 @@ def run_chalice_package(out_dir: Path) -> None:
         raise RuntimeError(f"chalice package --stage {STAGE} failed:\n{completed.stdout[-4000:]}")
 
 
+def add_gateway_responses(sam_path: Path) -> None:
+    """Give the answers API Gateway makes by itself (no such route, throttling, ...) the hall's
+    error shape and security headers (infra.gateway): ``chalice package`` has no setting for them."""
+    sam = json.loads(sam_path.read_text(encoding="utf-8"))
+    gateway.add_to_sam(sam)
+    sam_path.write_text(json.dumps(sam, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def build(out_dir: str | os.PathLike[str]) -> Path:
     """``chalice package --stage prod`` into ``out_dir``, slimmed; returns the zip's path.
 
@@ -218,6 +228,7 @@ def build(out_dir: str | os.PathLike[str]) -> Path:
     else:
         if not _intact(zip_path):
             raise RuntimeError(f"chalice package produced a damaged zip three times: {zip_path}")
+    add_gateway_responses(out / "sam.json")
     cache = _cache_copied_to(zip_path)
     removed = slim_zip(zip_path)
     compiled = add_bytecode(zip_path)

@@ -20,6 +20,7 @@ bp = Blueprint(__name__)
 def new_captcha():
     request = bp.current_request
     web.require_csrf(request)
+    web.json_body(request)  # no fields, but a body is refused like any POST's when malformed
     challenge = captcha.issue(web.context(request))
     return {"captcha_id": challenge.captcha_id, "image": challenge.image, "expires_in": challenge.expires_in}
 

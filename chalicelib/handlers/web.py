@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import uuid
 from http.cookies import SimpleCookie
@@ -49,13 +50,59 @@ def request_id(request: Request) -> str:
 
 def context(request: Request) -> RequestContext:
     identity = (request.context or {}).get("identity") or {}
-    return RequestContext(client_ip=identity.get("sourceIp") or "unknown", request_id=request_id(request))
+    return RequestContext(
+        client_ip=identity.get("sourceIp") or "unknown",
+        request_id=request_id(request),
+        client="app" if is_app_client(request) else "browser",
+    )
+
+
+# The largest form (registration) is well under 1 KiB; a body past these limits is refused
+# before it is parsed: a deep one would exhaust the parser's recursion (a 500 otherwise).
+MAX_BODY_BYTES = 16 * 1024
+MAX_JSON_DEPTH = 20
+_JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether arrays/objects nest deeper than ``limit``: one linear scan, strings skipped."""
+    depth = 0
+    in_string = False
+    skip_to = 0
+    for match in _JSON_STRUCTURE.finditer(text):
+        at, char = match.start(), match.group()
+        if at < skip_to:
+            continue  # the character a backslash escapes
+        if in_string:
+            if char == "\\":
+                skip_to = at + 2
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 def json_body(request: Request) -> dict:
+    """The request's JSON object; anything else (too large, too deep, not JSON, not an object) is refused."""
+    raw = request.raw_body or b"{}"
+    if len(raw) > MAX_BODY_BYTES:
+        raise HallError.payload_too_large()
     try:
-        body = json.loads(request.raw_body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise HallError.malformed_request() from None
+    if _nested_deeper_than(text, MAX_JSON_DEPTH):
+        raise HallError.malformed_request()
+    try:
+        body = json.loads(text)
+    except ValueError:
         raise HallError.malformed_request() from None
     if not isinstance(body, dict):
         raise HallError.malformed_request()
@@ -133,7 +180,8 @@ def session_token(request: Request) -> str | None:
 
 
 def current_session(request: Request) -> sessions.SessionRecord | None:
-    return sessions.resolve(session_token(request), context(request).now)
+    ctx = context(request)
+    return sessions.resolve(session_token(request), ctx.now, ctx.client)
 
 
 def require_session(request: Request) -> sessions.SessionRecord:

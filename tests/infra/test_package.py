@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from infra import build, package
+from infra import build, gateway, package
 
 ROOT = build.ROOT
 
@@ -86,6 +86,13 @@ def test_prod_package_has_no_dev_routes(sam):
     paths = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]["paths"]
     assert "/faq" in paths and "/api/sessions" in paths
     assert [p for p in paths if p.startswith(("/dev", "/api/dev"))] == []
+
+
+def test_sam_template_answers_what_api_gateway_refuses_in_the_error_shape(sam):
+    # GIVEN the packaged REST API WHEN API Gateway answers by itself (no such route, throttling, ...)
+    definition = sam["Resources"]["RestAPI"]["Properties"]["DefinitionBody"]
+    # THEN it answers with the hall's gateway responses (infra/gateway.py)
+    assert definition[gateway.EXTENSION] == gateway.gateway_responses()
 
 
 def test_sam_template_wires_the_prod_stage(sam):
