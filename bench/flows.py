@@ -284,18 +284,21 @@ FLOWS: tuple[Flow, ...] = (
         "password login",
         _password_login_setup,
         _password_login,
-        3,
-        "identifier → account id (claims) + account and its lock together (TransactGet) "
-        "+ session, audit event, cleared streak in one transaction",
-        AtMost(3),
+        4,
+        "identifier → account id (claims) + account, lock and client window (TransactGet) + reserve the try "
+        "in the account's streak and the client's window before verifying (one conditional transaction) + "
+        "session, audit event, forgotten streak, returned window hit (one transaction). The minimum moved "
+        "from 3 to 4: a try must be counted by a write before the password is checked (else parallel "
+        "guesses are checked past the lock), and the session can only be written after it",
+        AtMost(4),
     ),
     Flow(
         "password login, wrong password",
         _password_login_setup,
         _wrong_password,
-        4,
-        "identifier → account id + account, lock and client window (TransactGet) + count the client's wrong "
-        "password + count the account's streak (two conditional updates: separate counters)",
+        3,
+        "identifier → account id + account, lock and client window (TransactGet) + the try reserved in the "
+        "streak and the window together (one transaction); the failure that fills the streak adds the lock",
     ),
     Flow(
         "SMS login",

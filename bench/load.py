@@ -390,9 +390,59 @@ def wrong_password(run: Run, client: Client) -> None:
         return
     _, identifier = _rng.choice(pool)
     body = {"method": "password", "identifier": identifier, "password": "Wrong#pass1"}
-    client.call("wrong password", "POST", "/api/sessions", body, expect=(401, 423))
-    with run.lock:
-        run.wrong_tries[identifier] += 1
+    reply = client.call("wrong password", "POST", "/api/sessions", body, expect=(401, 423, 400))
+    if reply.body.get("code") == "captcha_required":
+        # After two wrong passwords the hall asks for the captcha, as a citizen would see.
+        if not run.general_budget.take():
+            return
+        challenge = client.call("wrong password: captcha", "POST", "/api/captchas", expect=(200,))
+        answer = run.outbox.captcha_answer(challenge.body.get("captcha_id", "")) if challenge.status == 200 else None
+        if answer is None:
+            return
+        body = {**body, "captcha_id": challenge.body["captcha_id"], "captcha_answer": answer}
+        reply = client.call("wrong password", "POST", "/api/sessions", body, expect=(401, 423))
+    if reply.status in (401, 423):
+        with run.lock:
+            run.wrong_tries[identifier] += 1
+
+
+def password_burst(run: Run, tries: int) -> tuple[list[str], dict]:
+    """Many wrong passwords for one fresh account at the same instant, each on its own
+    connection: how many were answered how, and how many tries the account's streak
+    reserved (a password is verified only after its try is reserved, so that is the most
+    that were verified)."""
+    from chalicelib.store import lockouts
+
+    problems: list[str] = []
+    setup = run.client()
+    if not run.general_budget.take(1, wait_until=time.monotonic() + 65):
+        return ["burst: no captcha budget to register its account"], {}
+    account = register(run, setup, into_pool=False)
+    if account is None:
+        return ["burst: could not register its account"], {}
+    barrier = threading.Barrier(tries)
+    answers: Counter = Counter()
+
+    def fire(i: int) -> None:
+        client = run.client(racing=True)
+        body = {"method": "password", "identifier": account.phone, "password": f"Wrong#pass{i}"}
+        barrier.wait(timeout=30)
+        reply = client.call("burst: wrong password", "POST", "/api/sessions", body, expect=(401, 423, 429))
+        with run.lock:
+            answers[f"{reply.status} {reply.body.get('code', '')}"] += 1
+
+    threads = [threading.Thread(target=fire, args=(i,), daemon=True) for i in range(tries)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    from chalicelib.ops import lookup
+
+    subject = next(s for s in lookup.subjects(account.phone, None) if s.startswith("account#"))
+    reserved = lockouts.get(subject).failures
+    if reserved > 5:
+        problems.append(f"burst: {reserved} tries were reserved (and so up to that many verified), more than 5")
+    return problems, {"sent": tries, "answers": dict(answers), "verified_at_most": reserved}
 
 
 # -- the clients ----------------------------------------------------------------------------
@@ -596,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-server", type=int, default=1, help="requests in flight per process (>1: see #759)")
     parser.add_argument("--racers", type=int, default=6, help="of the clients, how many race together")
     parser.add_argument("--victims", type=int, default=3, help="accounts driven into a lock")
+    parser.add_argument("--burst", type=int, default=20, help="wrong passwords sent at once on one account")
     args = parser.parse_args(argv)
     racers = max(2, min(args.racers, args.clients - 1))
     general = args.clients - racers
@@ -603,6 +654,9 @@ def main(argv: list[str] | None = None) -> int:
     work_dir = Path(tempfile.mkdtemp(prefix="hall-load-"))
     # One client IP for all: lift the per-IP SMS hour limit (the captcha limit stays; see above).
     os.environ["HALL_SMS_CLIENT_HOURLY_LIMIT"] = "1000000"
+    # ... and the per-address captcha after wrong passwords, which would otherwise ask every
+    # client's password login for a captcha once the victims' wrong passwords add up.
+    os.environ["HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES"] = "1000000"  # noqa: S105 - a count
     prefix = f"load{uuid.uuid4().hex[:8]}"
     print(f"starting DynamoDB Local and {args.servers + racers} × chalice local (work dir {work_dir}) …", flush=True)
     with stack.running(dynamodb_local.free_port(), prefix, work_dir, seed=True) as (base_url, env):
@@ -680,6 +734,9 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
     race_problems, race_summary = verify_races(run)
     problems += race_problems
     problems += verify_locks(run, settings.get().max_password_failures)
+    print("a burst of wrong passwords at once on one account …", flush=True)
+    burst_problems, burst = password_burst(run, args.burst)
+    problems += burst_problems
 
     print()
     print(report(load_samples, elapsed))
@@ -691,6 +748,7 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
     print(f"accounts registered (201): {len(run.created)}; races: {race_summary}")
     print(f"5xx: {len(server_errors)}; transport errors: {len(transport)}; unexpected 4xx: {len(unexpected)}")
     print(f"responses that belonged to another request: {run.crossed}")
+    print(f"burst of wrong passwords on one account: {burst}")
     for s in unexpected[:10]:
         print(f"  unexpected: {s.step} → {s.status} {s.code}")
     for p in problems:
@@ -707,6 +765,7 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
         "crossed": run.crossed,
         "registered": len(run.created),
         "races": race_summary,
+        "password_burst": burst,
         "problems": problems,
         "ok": not failed,
     }

@@ -15,3 +15,6 @@ class RequestContext:
     client_ip: str = "unknown"
     request_id: str = "-"
     now: datetime = field(default_factory=clock.now)
+    # Which kind of client asked: "browser" (cookie + CSRF) or "app" (bearer token).
+    # A session is bound to the kind that opened it.
+    client: str = "browser"

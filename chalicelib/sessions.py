@@ -31,15 +31,17 @@ def open_session(
     account: Account,
     method: str,
     now: datetime,
+    client: str,
     events: list | None = None,
-    clear_lock_subject: str | None = None,
+    extra: tuple = (),
 ) -> IssuedSession:
-    issued = prepare(account, method, now)
-    session_store.create_with_events(issued.record, events or [], clear_lock_subject)
+    """Open and store a session; ``extra`` are store writes that must commit with it."""
+    issued = prepare(account, method, now, client)
+    session_store.create_with_events(issued.record, events or [], extra)
     return issued
 
 
-def prepare(account: Account, method: str, now: datetime) -> IssuedSession:
+def prepare(account: Account, method: str, now: datetime, client: str) -> IssuedSession:
     """A new session for ``account``, not yet stored (a flow may store it in its own transaction)."""
     cfg = settings.get()
     token = crypto.new_token()
@@ -48,6 +50,7 @@ def prepare(account: Account, method: str, now: datetime) -> IssuedSession:
         token_hash=crypto.hash_token(token),
         account_id=account.account_id,
         method=method,
+        client=client,
         level=account.level,
         name_masked=account.name_masked,
         id_masked=account.id_masked,
@@ -65,13 +68,20 @@ def stored_form(issued: IssuedSession):
     return session_store.new_item(issued.record)
 
 
-def resolve(token: str | None, now: datetime) -> SessionRecord | None:
-    """The live session a token stands for, or None."""
+def resolve(token: str | None, now: datetime, client: str) -> SessionRecord | None:
+    """The live session a token stands for, presented by the kind of client that opened it, or None.
+
+    An app's bearer token does not work as a browser cookie, nor a browser's cookie
+    as a bearer token: each kind has its own protections (CSRF for cookies), and a
+    token taken from one must not open the other.
+    """
     if not token or len(token) > 128:
         return None
     token_hash = crypto.hash_token(token)
     record = session_store.get(token_hash)
     if record is None or record.expires_at <= now or record.absolute_expires_at <= now:
+        return None
+    if record.client != client:
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
         expires = min(now + settings.get().session_idle, record.absolute_expires_at)

@@ -53,7 +53,9 @@ class Settings:
     session_absolute: timedelta = timedelta(hours=12)
     sms_daily_limit_per_phone: int = 10
     sms_hourly_limit_per_client: int = 30
-    password_failures_per_client_hour: int = 100
+    password_failures_per_client_hour: int = 1000
+    password_captcha_after_failures: int = 2
+    password_captcha_after_client_failures: int = 10
     agreement_version: str = "2024-01"
 
     @property
@@ -94,7 +96,9 @@ def _load(signature: tuple) -> Settings:
         session_absolute=timedelta(minutes=_int("HALL_SESSION_ABSOLUTE_MINUTES", 720)),
         sms_daily_limit_per_phone=_int("HALL_SMS_DAILY_LIMIT", 10),
         sms_hourly_limit_per_client=_int("HALL_SMS_CLIENT_HOURLY_LIMIT", 30),
-        password_failures_per_client_hour=_int("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", 100),
+        password_failures_per_client_hour=_int("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", 1000),
+        password_captcha_after_failures=_int("HALL_PASSWORD_CAPTCHA_AFTER_FAILURES", 2),
+        password_captcha_after_client_failures=_int("HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES", 10),
         agreement_version=_env("HALL_AGREEMENT_VERSION", "2024-01"),
     )
 
@@ -115,6 +119,8 @@ _NAMES = (
     "HALL_LOCKOUT_MINUTES",
     "HALL_MAX_PASSWORD_FAILURES",
     "HALL_OUTBOX_PATH",
+    "HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES",
+    "HALL_PASSWORD_CAPTCHA_AFTER_FAILURES",
     "HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT",
     "HALL_PUBLIC_BASE_URL",
     "HALL_SECURE_COOKIES",

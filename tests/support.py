@@ -9,9 +9,8 @@ from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
 from typing import ClassVar
 
-from chalice.test import Client
-
 from chalicelib.domain.identity import resident_id_check_char
+from devtools.local_gateway import Client  # chalice.test.Client, answering unknown routes as API Gateway does
 
 _rng = random.SystemRandom()
 _used_phones: set[str] = set()
@@ -131,14 +130,30 @@ class _Base:
 
     # -- flows, as a citizen would walk them -----------------------------------------
 
-    def send_code(self, phone: str, purpose: str) -> Reply:
-        challenge = self.post("/api/captchas")
-        assert challenge.status == 200, challenge.body
-        answer = captcha_answer(challenge.body["captcha_id"])
-        return self.post(
-            "/api/sms-codes",
-            {"phone": phone, "purpose": purpose, "captcha_id": challenge.body["captcha_id"], "captcha_answer": answer},
-        )
+    def send_code(self, phone: str, purpose: str, *, wait: bool = True) -> Reply:
+        """Ask for a code as a citizen would: captcha first; when the phone was sent a code
+        less than a minute ago (for any purpose), wait the minute out (on the test clock)."""
+        for _ in range(2):
+            challenge = self.post("/api/captchas")
+            assert challenge.status == 200, challenge.body
+            answer = captcha_answer(challenge.body["captcha_id"])
+            reply = self.post(
+                "/api/sms-codes",
+                {
+                    "phone": phone,
+                    "purpose": purpose,
+                    "captcha_id": challenge.body["captcha_id"],
+                    "captcha_answer": answer,
+                },
+            )
+            if not (wait and reply.body.get("code") == "sms_resend_too_soon"):
+                break
+            from datetime import timedelta
+
+            from chalicelib import clock
+
+            clock.advance(timedelta(seconds=reply.body["retry_after"]))
+        return reply
 
     def register(self, citizen: Citizen, *, send: bool = True, **overrides) -> Reply:
         if send:
@@ -157,8 +172,19 @@ class _Base:
         form.update(overrides)
         return self.post("/api/registrations", form)
 
-    def login_password(self, identifier: str, password: str) -> Reply:
-        return self.post("/api/sessions", {"method": "password", "identifier": identifier, "password": password})
+    def login_password(self, identifier: str, password: str, *, solve_captcha: bool = True, **extra) -> Reply:
+        """Log in by password; when the hall asks for the graphic captcha, solve it (as a
+        citizen would) and send the same form again, unless ``solve_captcha`` is False."""
+        form = {"method": "password", "identifier": identifier, "password": password, **extra}
+        reply = self.post("/api/sessions", form)
+        if solve_captcha and reply.body.get("code") == "captcha_required":
+            challenge = self.post("/api/captchas")
+            assert challenge.status == 200, challenge.body
+            captcha_id = challenge.body["captcha_id"]
+            reply = self.post(
+                "/api/sessions", {**form, "captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)}
+            )
+        return reply
 
     def login_sms(self, phone: str) -> Reply:
         sent = self.send_code(phone, "login")

@@ -25,8 +25,9 @@ __all__ = ["Authenticated", "LoginMethod", "login", "methods"]
 @dataclass(frozen=True)
 class Authenticated:
     account: Account
-    # A failure streak to forget in the same write that opens the session.
-    clear_lock_subject: str | None = None
+    # Store writes the method needs committed with the session (forget a failure
+    # streak, give back a reserved try, ...): opaque to the flow.
+    session_writes: tuple = ()
 
 
 class LoginMethod(Protocol):
@@ -54,7 +55,7 @@ def login(method_id: str, form: dict, ctx: RequestContext) -> sessions.IssuedSes
         raise
     account = result.account
     event = audit.event(account_subject(account.account_id), "LoginSucceeded", ctx.now, method=method_id)
-    issued = sessions.open_session(account, method_id, ctx.now, [event], result.clear_lock_subject)
+    issued = sessions.open_session(account, method_id, ctx.now, ctx.client, [event], result.session_writes)
     count("LoginSucceeded", method=method_id)
     logger.append_keys(account_id=account.account_id)
     logger.info("login succeeded", extra={"method": method_id})

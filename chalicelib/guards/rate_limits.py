@@ -2,90 +2,104 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 
 from chalicelib import crypto, settings
 from chalicelib.clock import CHINA
 from chalicelib.context import RequestContext
+from chalicelib.domain.codes import SMS_CODE, ResendTooSoon
 from chalicelib.errors import HallError
 from chalicelib.observability import count
 from chalicelib.store import flows
 from chalicelib.store.errors import LimitExceededError
 
-__all__ = ["captcha_per_client", "sms_per_client", "sms_per_phone"]
+__all__ = [
+    "captcha_per_client",
+    "check_password_failures",
+    "client_asks_captcha",
+    "password_window",
+    "retry_after",
+    "sms_per_client",
+    "sms_per_phone",
+]
 
 
 def _client(ctx: RequestContext) -> str:
     return crypto.mac("client_ip", ctx.client_ip)[:32]
 
 
-def _hit(name: str, subject: str, window: str, limit: int, window_end, error: HallError) -> None:
+def retry_after(window_end: datetime, now: datetime) -> int:
+    """Whole seconds until a window ends (at least 1): what a 429 tells the client."""
+    return max(math.ceil((window_end - now).total_seconds()), 1)
+
+
+def _hit(name: str, subject: str, window: str, limit: int, window_end: datetime, ctx: RequestContext) -> None:
     try:
         flows.hit_rate_limit(name, subject, window, limit, window_end)
     except LimitExceededError:
         count("RateLimited", limit=name)
-        raise error from None
+        raise HallError.rate_limited(retry_after(window_end, ctx.now)) from None
 
 
 def sms_per_phone(phone_mac: str, ctx: RequestContext) -> None:
-    """At most N codes a day (China time) to one phone, whatever the purpose."""
+    """At most N codes a day (China time) to one phone, and one a minute, whatever the purpose.
+
+    The minute holds across purposes, so one phone cannot be sent a burst of codes
+    for different flows; both are one conditional write.
+    """
     local = ctx.now.astimezone(CHINA)
     day_end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     limit = settings.get().sms_daily_limit_per_phone
-    _hit("sms_phone_day", phone_mac, local.strftime("%Y%m%d"), limit, day_end, HallError.sms_daily_limit())
+    try:
+        flows.hit_send_window(
+            "sms_phone_day", phone_mac, local.strftime("%Y%m%d"), limit, day_end, ctx.now, SMS_CODE.resend_interval
+        )
+    except LimitExceededError:
+        count("RateLimited", limit="sms_phone_day")
+        raise HallError.sms_daily_limit(retry_after(day_end, ctx.now)) from None
+    except ResendTooSoon as exc:
+        raise HallError.sms_resend_too_soon(exc.retry_after) from None
 
 
 def sms_per_client(ctx: RequestContext) -> None:
     hour = ctx.now.replace(minute=0, second=0, microsecond=0)
     limit = settings.get().sms_hourly_limit_per_client
-    _hit(
-        "sms_client_hour",
-        _client(ctx),
-        hour.strftime("%Y%m%d%H"),
-        limit,
-        hour + timedelta(hours=1),
-        HallError.rate_limited(),
-    )
+    _hit("sms_client_hour", _client(ctx), hour.strftime("%Y%m%d%H"), limit, hour + timedelta(hours=1), ctx)
 
 
 def captcha_per_client(ctx: RequestContext) -> None:
     minute = ctx.now.replace(second=0, microsecond=0)
-    _hit(
-        "captcha_client_minute",
-        _client(ctx),
-        minute.strftime("%Y%m%d%H%M"),
-        60,
-        minute + timedelta(minutes=1),
-        HallError.rate_limited(),
-    )
+    _hit("captcha_client_minute", _client(ctx), minute.strftime("%Y%m%d%H%M"), 60, minute + timedelta(minutes=1), ctx)
 
 
-# -- wrong passwords per client address -------------------------------------------------
-# The per-account lock stops guessing one account; this stops one address guessing a few
-# passwords each across many accounts (credential stuffing). The window is read in the
-# same round trip as the account and its lock, and written only when a password is wrong.
+# -- password tries per client address ---------------------------------------------------
+# The per-account lock stops guessing one account; this window stops one address guessing a
+# few passwords each across many accounts (credential stuffing). A few wrong passwords from an
+# address make its password logins ask for the graphic captcha; only a far higher count refuses
+# them outright, so one person behind an office's or a carrier's shared address cannot shut
+# everyone else out. Each try is reserved in the window before its password is checked (with
+# the account's try, in one transaction); a right password gives its hit back.
 
-_PASSWORD_FAILURES = "password_failures_client_hour"  # noqa: S105 - a limit name
+_PASSWORD_TRIES = "password_failures_client_hour"  # noqa: S105 - a limit name (stored; never renamed)
 
 
-def _password_window(ctx: RequestContext) -> tuple[str, str]:
+def password_window(ctx: RequestContext) -> flows.RateWindow:
     hour = ctx.now.replace(minute=0, second=0, microsecond=0)
-    return _client(ctx), hour.strftime("%Y%m%d%H")
+    key = flows.rate_window_key(_PASSWORD_TRIES, _client(ctx), hour.strftime("%Y%m%d%H"))
+    return flows.RateWindow(key, settings.get().password_failures_per_client_hour, hour + timedelta(hours=1))
 
 
-def password_failure_window(ctx: RequestContext) -> str:
-    """The key of this client's window, for the login's combined read."""
-    return flows.rate_window_key(_PASSWORD_FAILURES, *_password_window(ctx))
+def check_password_failures(hits: int, window: flows.RateWindow, ctx: RequestContext) -> None:
+    """Refuse an address whose window is full (read with the account, before any write)."""
+    if hits >= window.limit:
+        password_window_full(window, ctx)
 
 
-def check_password_failures(hits: int) -> None:
-    if hits >= settings.get().password_failures_per_client_hour:
-        count("RateLimited", limit=_PASSWORD_FAILURES)
-        raise HallError.rate_limited()
+def password_window_full(window: flows.RateWindow, ctx: RequestContext) -> None:
+    count("RateLimited", limit=_PASSWORD_TRIES)
+    raise HallError.rate_limited(retry_after(window.ends_at, ctx.now))
 
 
-def count_password_failure(ctx: RequestContext) -> None:
-    subject, window = _password_window(ctx)
-    hour_end = ctx.now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    # Counting only: the limit is enforced on the next attempt's read.
-    flows.hit_rate_limit(_PASSWORD_FAILURES, subject, window, 2**31, hour_end)
+def client_asks_captcha(hits: int) -> bool:
+    return hits >= settings.get().password_captcha_after_client_failures

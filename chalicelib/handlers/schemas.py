@@ -38,3 +38,6 @@ class LoginRequest(BaseModel):
     password: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=20)
     sms_code: str | None = Field(default=None, max_length=10)
+    id_type: str | None = Field(default=None, max_length=40)
+    captcha_id: str | None = Field(default=None, max_length=64)
+    captcha_answer: str | None = Field(default=None, max_length=16)

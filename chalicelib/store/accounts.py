@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
 from chalicelib.store import flows, lockouts, tables
-from chalicelib.store.errors import ClaimTakenError
+from chalicelib.store.errors import ClaimTakenError, with_conflict_retries
 from chalicelib.store.models import AccountModel, ClaimModel, FlowModel, LockoutModel
 
 __all__ = [
@@ -179,12 +179,13 @@ def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[
     """The account, its lockout record and the hits of a rate-limit window, in one
     round trip (TransactGetItems)."""
     tables.ready()
-    with TransactGet(connection=tables.connection()) as tx:
-        account_future = tx.get(AccountModel, account_id)
-        lock_future = tx.get(LockoutModel, lock_subject)
-        window_future = tx.get(FlowModel, window_key)
+
+    def read():
+        with TransactGet(connection=tables.connection()) as tx:
+            return tx.get(AccountModel, account_id), tx.get(LockoutModel, lock_subject), tx.get(FlowModel, window_key)
+
     found = []
-    for future in (account_future, lock_future, window_future):
+    for future in with_conflict_retries(read):
         try:
             found.append(future.get())
         except (DoesNotExist, GetError):

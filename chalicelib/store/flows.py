@@ -6,6 +6,7 @@ compares ``valid_until`` with the clock; the TTL attribute only tidies up.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -13,11 +14,12 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from chalicelib import crypto
 from chalicelib.clock import to_epoch
 from chalicelib.domain.codes import CodeExhausted, CodeExpired, CodeMismatch, ResendTooSoon, SmsCodePolicy
-from chalicelib.store import tables
+from chalicelib.store import tables, writes
 from chalicelib.store.errors import LimitExceededError, is_condition_failure
 from chalicelib.store.models import FlowModel
 
 __all__ = [
+    "RateWindow",
     "consume_captcha",
     "get_checkpoint",
     "hit_rate_limit",
@@ -187,6 +189,65 @@ def rate_window_key(name: str, subject: str, window: str) -> str:
 
 def hits_of(item: FlowModel | None) -> int:
     return int(item.hits or 0) if item is not None else 0
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """A fixed window of a named limit for one subject, as a transaction item needs it."""
+
+    key: str
+    limit: int
+    ends_at: datetime
+
+
+def add_hit(tx, window: RateWindow) -> None:
+    """Count one hit inside another write's transaction, on condition the window has room."""
+    tx.update(
+        FlowModel(window.key),
+        actions=[
+            FlowModel.hits.add(1),
+            FlowModel.kind.set("rate_limit"),
+            FlowModel.expires_at.set(window.ends_at + _GRACE),
+        ],
+        condition=FlowModel.hits.does_not_exist() | (FlowModel.hits < window.limit),
+    )
+
+
+def give_back_hit(window: RateWindow) -> writes.Write:
+    """A write that returns one hit to a window (a reserved try that turned out right)."""
+    # No condition: the try was counted in this same window by this same request.
+    return writes.update(FlowModel(window.key), [FlowModel.hits.add(-1)])
+
+
+def hit_send_window(
+    name: str, subject: str, window: str, limit: int, window_end: datetime, now: datetime, gap: timedelta
+) -> None:
+    """Count one send in a fixed window, at most ``limit`` per window and no sooner than
+    ``gap`` after the previous one, in one conditional write. Raises
+    :class:`LimitExceededError` or :class:`ResendTooSoon`."""
+    tables.ready()
+    key = rate_window_key(name, subject, window)
+    now_s = to_epoch(now)
+    gap_s = int(gap.total_seconds())
+    try:
+        FlowModel(key).update(
+            actions=[
+                FlowModel.hits.add(1),
+                FlowModel.sent_at.set(now_s),
+                FlowModel.kind.set("rate_limit"),
+                FlowModel.expires_at.set(window_end + _GRACE),
+            ],
+            condition=(FlowModel.hits.does_not_exist() | (FlowModel.hits < limit))
+            & (FlowModel.sent_at.does_not_exist() | (FlowModel.sent_at <= now_s - gap_s)),
+        )
+        return
+    except UpdateError as exc:
+        if not is_condition_failure(exc):
+            raise
+        current = FlowModel.get(key, consistent_read=True)  # the rare refused path: which condition?
+        if hits_of(current) >= limit:
+            raise LimitExceededError(name) from exc
+        raise ResendTooSoon(max(int(current.sent_at or 0) + gap_s - now_s, 1)) from exc
 
 
 def hit_rate_limit(name: str, subject: str, window: str, limit: int, window_end: datetime) -> int:

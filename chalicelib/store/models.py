@@ -111,6 +111,9 @@ class SessionModel(HallModel):
     token_hash = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute()
     method = UnicodeAttribute()
+    # "browser" or "app": the only kind of client the token works for (sessions stored
+    # before the field existed were all browsers').
+    client = UnicodeAttribute(null=True)
     level = NumberAttribute()
     name_masked = UnicodeAttribute()
     id_masked = UnicodeAttribute()

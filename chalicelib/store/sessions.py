@@ -8,9 +8,9 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.store import tables
-from chalicelib.store.errors import is_condition_failure
-from chalicelib.store.models import AuditEventModel, LockoutModel, SessionModel
+from chalicelib.store import tables, writes
+from chalicelib.store.errors import is_condition_failure, with_conflict_retries
+from chalicelib.store.models import AuditEventModel, SessionModel
 
 __all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
 
@@ -20,6 +20,7 @@ class SessionRecord:
     token_hash: str
     account_id: str
     method: str
+    client: str
     level: int
     name_masked: str
     id_masked: str
@@ -35,6 +36,7 @@ def _record(item: SessionModel) -> SessionRecord:
         token_hash=item.token_hash,
         account_id=item.account_id,
         method=item.method,
+        client=item.client or "browser",
         level=int(item.level),
         name_masked=item.name_masked,
         id_masked=item.id_masked,
@@ -51,6 +53,7 @@ def new_item(record: SessionRecord) -> SessionModel:
         record.token_hash,
         account_id=record.account_id,
         method=record.method,
+        client=record.client,
         level=record.level,
         name_masked=record.name_masked,
         id_masked=record.id_masked,
@@ -65,17 +68,21 @@ def new_item(record: SessionRecord) -> SessionModel:
 def create_with_events(
     record: SessionRecord,
     events: list[AuditEventModel],
-    clear_lock_subject: str | None = None,
+    extra: tuple[writes.Write, ...] = (),
 ) -> None:
-    """Store a new session, its audit events and (optionally) forget a failure
-    streak, in one round trip."""
+    """Store a new session, its audit events and the writes its login method asked
+    for (forget a failure streak, give back a reserved try...), in one round trip."""
     tables.ready()
-    with TransactWrite(connection=tables.connection()) as tx:
-        tx.save(new_item(record), condition=SessionModel.token_hash.does_not_exist())
-        for event in events:
-            tx.save(event)
-        if clear_lock_subject:
-            tx.delete(LockoutModel(clear_lock_subject))
+
+    def commit() -> None:
+        with TransactWrite(connection=tables.connection()) as tx:
+            tx.save(new_item(record), condition=SessionModel.token_hash.does_not_exist())
+            for event in events:
+                tx.save(event)
+            for write in extra:
+                write.add_to(tx)
+
+    with_conflict_retries(commit)
 
 
 def get(token_hash: str) -> SessionRecord | None:

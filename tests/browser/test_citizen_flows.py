@@ -161,3 +161,36 @@ def test_a_taken_id_number_is_shown_next_to_the_field_with_the_appeal_link(page:
     expect(chosen).to_have_attribute("aria-current", "true")
     expect(chosen).to_contain_text("证件号码被占用")
     expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
+
+
+def test_after_two_wrong_passwords_the_login_asks_for_the_graphic_captcha(page: Page, hall):
+    from tests.browser.citizen import captcha_answer
+    from tests.support import make_resident_id
+
+    # GIVEN two wrong passwords for one identifier
+    identifier = make_resident_id()
+    page.goto("/login")
+    panel = page.get_by_role("tabpanel", name="账号密码")
+    panel.get_by_label("证件号码/移动电话").fill(identifier)
+    panel.get_by_label("密码", exact=True).fill("Wrong#Pass123")
+    alert = page.locator("#password-form").get_by_role("alert")
+    for _ in range(2):
+        panel.get_by_role("button", name="登录").click()
+        expect(alert).to_have_text(UNIFORM_LOGIN_ERROR)
+        page.evaluate("document.querySelector('#password-form-error').textContent = ''")
+
+    # WHEN the citizen tries again
+    panel.get_by_role("button", name="登录").click()
+
+    # THEN the graphic captcha dialog opens first, and its answer goes with the login
+    dialog = page.get_by_role("dialog", name="图形验证码")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#captcha-id")).not_to_have_value("")
+    expect(dialog.get_by_label("图形验证码", exact=True)).to_be_focused()
+    shot(page, "login-password-captcha")
+    answer = captcha_answer(page, page.locator("#captcha-id").input_value())
+    dialog.get_by_label("图形验证码", exact=True).fill(answer)
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
+    expect(alert).to_have_text(UNIFORM_LOGIN_ERROR)
+    expect_logged_out(page)

@@ -27,7 +27,8 @@ def _lock(subject: str, now):
     policy = LockoutPolicy()
     outcome = None
     for _ in range(policy.max_failures):
-        outcome = lockouts.record_failure(subject, policy, now)
+        lockouts.reserve_try(subject, lockouts.get(subject), policy, now)
+        outcome = lockouts.lock_if_full(subject, policy, now)
     assert outcome.newly_locked
     return outcome.state.locked_until
 

@@ -89,3 +89,42 @@ def test_an_unknown_method_is_refused(browser):
     reply = browser.post("/api/sessions", {"method": "telepathy"})
     assert reply.status == 400
     assert reply.body["code"] == "unknown_login_method"
+
+
+def test_a_number_held_under_two_document_types_asks_which_and_lets_both_holders_in(browser):
+    import random
+
+    # GIVEN one number registered as a passport by one citizen and as a 台湾居民来往大陆通行证 by another
+    number = f"{random.SystemRandom().randrange(10**8):08d}"
+    passport = new_citizen(name="林美华", id_type="passport", id_number=number, password="Lin#Meihua24")
+    permit = new_citizen(name="陈志明", id_type="taiwan_permit", id_number=number, password="Chen@Zhiming24")
+    assert browser.register(passport).status == 201
+    assert browser.register(permit).status == 201
+    browser.delete("/api/sessions/current")
+    # WHEN the number is used to log in without a document type
+    reply = browser.login_password(number, passport.password)
+    # THEN the hall asks which document type, in the manual's words, and checks no password
+    assert reply.status == 400
+    assert reply.body["code"] == "id_type_required"
+    assert "id_type" in reply.body["fields"]
+    labels = {t["value"]: t["label"] for t in reply.body["id_types"]}
+    assert labels["passport"] == "护照" and labels["taiwan_permit"] == "台湾居民来往大陆通行证"
+    # AND with the type chosen, each holder gets into their own account
+    first = browser.login_password(number, passport.password, id_type="passport")
+    assert first.status == 200, first.body
+    assert first.body["user"]["name"] == "林*"
+    browser.delete("/api/sessions/current")
+    second = browser.login_password(number, permit.password, id_type="taiwan_permit")
+    assert second.status == 200, second.body
+    assert second.body["user"]["name"] == "陈*"
+    browser.delete("/api/sessions/current")
+    # AND one holder's wrong password never counts against the other
+    assert browser.login_password(number, "Wrong#pass1", id_type="passport").status == 401
+    assert browser.login_password(number, permit.password, id_type="taiwan_permit").status == 200
+
+
+def test_an_identifier_that_is_no_phone_and_no_document_number_is_a_field_error(browser):
+    reply = browser.login_password("32010219900307123٩", "Wrong#pass1")
+    assert reply.status == 400
+    assert reply.body["code"] == "validation_failed"
+    assert "identifier" in reply.body["fields"]

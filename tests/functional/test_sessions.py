@@ -116,3 +116,35 @@ def test_apps_log_in_with_a_bearer_token_and_no_cookies(app_client, browser, cit
 def test_a_browser_session_token_is_not_accepted_from_a_cookie_by_app_requests(app_client, browser, citizen):
     cookie = f"hall_session={browser.cookies['hall_session']}"
     assert app_client.get("/api/me", headers={"Cookie": cookie}).status == 401
+
+
+def test_an_app_token_does_not_work_as_a_browser_cookie(app_client, browser):
+    from tests.support import new_citizen
+
+    citizen = new_citizen()
+    assert browser.register(citizen).status == 201
+    browser.delete("/api/sessions/current")
+    # GIVEN a session opened by the app
+    logged_in = app_client.login_password(citizen.phone, citizen.password)
+    assert logged_in.status == 200
+    token = logged_in.body["token"]
+    app_client.token = token
+    assert app_client.get("/api/me").status == 200
+    # WHEN the app's token is presented as a browser's session cookie
+    reply = browser.get("/api/me", headers={"Cookie": f"hall_session={token}"})
+    # THEN it opens nothing
+    assert reply.status == 401
+    assert reply.body["code"] == "unauthenticated"
+
+
+def test_a_browser_cookie_does_not_work_as_an_app_token(app_client, browser):
+    from tests.support import new_citizen
+
+    citizen = new_citizen()
+    assert browser.register(citizen).status == 201
+    cookie = browser.cookies["hall_session"]
+    assert browser.get("/api/me").status == 200
+    app_client.token = cookie
+    reply = app_client.get("/api/me")
+    assert reply.status == 401
+    assert reply.body["code"] == "unauthenticated"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import clock
-from tests.support import captcha_answer, last_code, messages_to, new_citizen
+from tests.support import captcha_answer, last_code, messages_to, new_citizen, outbox_entries
 
 
 def _captcha(browser):
@@ -69,6 +69,39 @@ def test_a_right_answer_works_once(browser):
     body = {"purpose": "login", "captcha_id": captcha_id, "captcha_answer": answer.lower()}
     assert browser.post("/api/sms-codes", {**body, "phone": first}).status == 200
     assert browser.post("/api/sms-codes", {**body, "phone": second}).body["code"] == "captcha_invalid"
+
+
+def test_a_captcha_answer_typed_in_full_width_is_right(browser):
+    # GIVEN the answer as a Chinese input method types it (ＡＢ３Ｄ)
+    phone = new_citizen().phone
+    captcha_id, answer = _captcha(browser)
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in answer)
+    body = {"phone": phone, "purpose": "login", "captcha_id": captcha_id, "captcha_answer": typed}
+    # WHEN sent THEN it is the right answer and the code goes out
+    assert browser.post("/api/sms-codes", body).status == 200
+    assert len(messages_to(phone)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "typed"),
+    [
+        ("S2A3", "\u017f2A3"),  # ſ, which str.upper() turns into S
+        ("SS23", "\u00df23"),  # ß, which str.upper() turns into SS
+    ],
+)
+def test_a_look_alike_answer_is_wrong_and_uses_the_captcha_up(browser, monkeypatch, text, typed):
+    from chalicelib.guards import captcha
+
+    # GIVEN a captcha answered with a letter that only Unicode case mapping makes one of its own
+    monkeypatch.setattr(captcha, "new_captcha_text", lambda: text)
+    phone = new_citizen().phone
+    captcha_id, answer = _captcha(browser)
+    assert answer == text
+    body = {"phone": phone, "purpose": "login", "captcha_id": captcha_id}
+    # WHEN sent THEN it is a wrong answer, and the right one no longer works either
+    assert browser.post("/api/sms-codes", {**body, "captcha_answer": typed}).body["code"] == "captcha_invalid"
+    assert browser.post("/api/sms-codes", {**body, "captcha_answer": answer}).body["code"] == "captcha_invalid"
+    assert messages_to(phone) == []
 
 
 def test_a_captcha_expires_after_two_minutes(browser):
@@ -237,3 +270,66 @@ def test_a_gateway_failure_is_not_reported_as_sent(browser, monkeypatch):
     reply = _send(browser, new_citizen().phone)
     assert reply.status == 503
     assert reply.body["code"] == "sms_unavailable"
+
+
+def test_the_minute_between_codes_holds_across_purposes(browser):
+    # GIVEN a code just sent to a phone for one purpose
+    phone = new_citizen().phone
+    assert _send(browser, phone, purpose="register").status == 200
+    # WHEN codes for other purposes are asked for within the minute
+    replies = [_send(browser, phone, purpose=p) for p in ("login", "recovery", "appeal")]
+    # THEN each is refused with when to come back, and nothing more is sent
+    assert [r.body["code"] for r in replies] == ["sms_resend_too_soon"] * 3
+    assert all(1 <= r.body["retry_after"] <= 60 for r in replies)
+    assert all(r.headers.get("Retry-After") == str(r.body["retry_after"]) for r in replies)
+    assert len(messages_to(phone)) == 1
+    clock.advance(timedelta(seconds=61))
+    assert _send(browser, phone, purpose="login").status == 200
+
+
+def test_the_daily_limit_says_when_to_come_back(browser):
+    phone = new_citizen().phone
+    clock.set_now(clock.now().replace(hour=15, minute=0, second=0, microsecond=0))  # 23:00 in China
+    for _ in range(10):
+        assert _send(browser, phone).status == 200
+        clock.advance(timedelta(seconds=61))
+    reply = _send(browser, phone)
+    assert reply.body["code"] == "sms_daily_limit"
+    # 10 × 61 s after 23:00, the China day ends in a little under 50 minutes.
+    assert 49 * 60 <= reply.body["retry_after"] <= 50 * 60
+
+
+# -- digits of other scripts --------------------------------------------------------------------
+
+
+def _arabic_indic(digits: str) -> str:
+    """The same digits in Arabic-Indic (٠١٢٣٤٥٦٧٨٩): Python's \\d and int() read them as 0-9."""
+    return "".join(chr(0x0660 + "0123456789".index(d)) for d in digits)
+
+
+def test_no_code_is_sent_to_a_phone_typed_with_another_scripts_digits(browser):
+    # GIVEN 13800138000 with its last nine digits in Arabic-Indic: 13٨٠٠١٣٨٠٠٠
+    phone = "13" + _arabic_indic("800138000")
+    # WHEN a code is asked for
+    reply = _send(browser, phone)
+    # THEN the phone is refused as a field, and nothing is sent anywhere
+    assert reply.status == 400, reply.body
+    assert reply.body["code"] == "validation_failed"
+    assert reply.body["fields"]["phone"] == "移动电话号码只能由数字0-9组成"
+    assert outbox_entries("sms") == []
+
+
+def test_a_code_typed_in_another_scripts_digits_is_a_field_error_not_a_wrong_try(browser, citizen):
+    # GIVEN a code sent for login
+    assert _send(browser, citizen.phone).status == 200
+    code = last_code(citizen.phone)
+    # WHEN it is typed back in Arabic-Indic digits
+    reply = _login(browser, citizen.phone, _arabic_indic(code))
+    # THEN the field is refused, and no try was spent on it
+    assert reply.status == 400, reply.body
+    assert reply.body["code"] == "validation_failed"
+    assert reply.body["fields"]["sms_code"] == "请输入6位数字短信验证码"
+    wrong = f"{(int(code) + 1) % 1000000:06d}"
+    assert _login(browser, citizen.phone, wrong).body["tries_left"] == 4
+    # AND the code typed in full width is the code
+    assert _login(browser, citizen.phone, "".join(chr(ord(c) + 0xFEE0) for c in code)).status == 200

@@ -12,12 +12,13 @@ from chalicelib.platforms import sms
 from chalicelib.store import audit, lockouts
 from chalicelib.store.accounts import Account
 
-__all__ = ["record_failure"]
+__all__ = ["after_failure"]
 
 
-def record_failure(subject: str, account: Account | None, policy: LockoutPolicy, ctx: RequestContext) -> None:
-    """Count the failure; on the one that locks, audit it, notify the holder and raise ``account_locked``."""
-    outcome = lockouts.record_failure(subject, policy, ctx.now)
+def after_failure(subject: str, account: Account | None, policy: LockoutPolicy, ctx: RequestContext) -> None:
+    """A wrong password (its try already counted): lock when the streak is full; on the
+    failure that locks, audit it, notify the holder and raise ``account_locked``."""
+    outcome = lockouts.lock_if_full(subject, policy, ctx.now)
     if not outcome.newly_locked:
         return
     locked_until = outcome.state.locked_until

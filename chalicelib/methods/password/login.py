@@ -1,8 +1,13 @@
 """Password login: ID number or mobile number, plus password.
 
-Unknown identifier and wrong password take the same path (a dummy hash is
-verified, the failure is counted against the identifier) and give the same
-error, so the form tells nobody which identifiers have accounts.
+Unknown identifier and wrong password take the same path (a try is reserved, a
+dummy hash is verified, the failure counts against the identifier) and give the
+same error, so the form tells nobody which identifiers have accounts.
+
+A try is reserved (chalicelib.store.lockouts.reserve_try) *before* the password
+is verified: however many requests arrive at once, at most five passwords are
+checked per lock window, and the client address's window cannot be overrun
+either. A right password gives both back in the session's own transaction.
 """
 
 from __future__ import annotations
@@ -14,32 +19,34 @@ from chalicelib.domain import identity, passwords
 from chalicelib.domain.lockout import LockoutPolicy
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated
-from chalicelib.guards import rate_limits
+from chalicelib.guards import captcha, rate_limits
 from chalicelib.methods.password import lockout
-from chalicelib.store import accounts, lockouts
+from chalicelib.store import accounts, flows, lockouts
+from chalicelib.store.errors import TryRefusedError
 
 __all__ = ["PasswordLogin"]
 
 
-def _claim_keys(identifier: str, ctx: RequestContext) -> list[str]:
-    """The claims an identifier could be: a phone, or an ID number of any type it fits."""
-    if identity.looks_like_phone(identifier):
-        return [accounts.phone_claim_key(phone_mac(identity.normalize_phone(identifier)))]
-    number = identity.normalize_id_number(identifier)
-    keys = []
+def _policy() -> LockoutPolicy:
+    cfg = settings.get()
+    return LockoutPolicy(
+        cfg.max_password_failures,
+        cfg.lockout_duration,
+        cfg.failure_streak_window,
+        cfg.password_captcha_after_failures,
+    )
+
+
+def _document_types(number: str, ctx: RequestContext) -> list[identity.DocumentType]:
+    """The document types whose format a number fits (an 8-digit number fits two)."""
+    fitting = []
     for doc_type in identity.DocumentType:
         try:
             identity.validate_id_number(doc_type, number, ctx.now.date())
         except identity.InvalidValue:
             continue
-        keys.append(accounts.id_claim_key(doc_type.value, id_number_mac(number)))
-    return keys
-
-
-def _normalized(identifier: str) -> str:
-    if identity.looks_like_phone(identifier):
-        return identity.normalize_phone(identifier)
-    return identity.normalize_id_number(identifier)
+        fitting.append(doc_type)
+    return fitting
 
 
 class PasswordLogin:
@@ -53,31 +60,67 @@ class PasswordLogin:
             fields["identifier"] = "请输入证件号码/移动电话"
         if not password:
             fields["password"] = "请输入密码"  # noqa: S105 - a message, not a password
+        chosen = None
+        if form.get("id_type"):
+            try:
+                chosen = identity.DocumentType(form["id_type"])
+            except ValueError:
+                fields["id_type"] = "请选择证件类型"
         if fields:
             raise HallError.validation_failed(fields)
 
-        cfg = settings.get()
-        policy = LockoutPolicy(cfg.max_password_failures, cfg.lockout_duration, cfg.failure_streak_window)
-        keys = _claim_keys(identifier, ctx)
+        # Which claims the identifier could be: a phone, or an ID number of each type it fits.
+        if identity.looks_like_phone(identifier):
+            normalized = identity.normalize_phone(identifier)
+            keys = [accounts.phone_claim_key(phone_mac(normalized))]
+            types: list[identity.DocumentType] = []
+        else:
+            normalized = identity.normalize_id_number(identifier)
+            types = _document_types(normalized, ctx)
+            if not types:
+                raise HallError.validation_failed({"identifier": "请输入正确的证件号码或移动电话"})
+            if chosen is not None:
+                types = [t for t in types if t is chosen]
+            mac = id_number_mac(normalized)
+            keys = [accounts.id_claim_key(t.value, mac) for t in types]
         found = accounts.find_account_ids(keys) if keys else {}
-        window = rate_limits.password_failure_window(ctx)
+        if len(set(found.values())) > 1:
+            # One number held under two document types: never pick one silently.
+            raise HallError.id_type_required([(t.value, t.label) for t in types])
+
+        policy = _policy()
+        window = rate_limits.password_window(ctx)
         account = None
         if found:
-            # Keys are tried in DocumentType order; one number fits one account at most in practice.
-            account_id = found[next(k for k in keys if k in found)]
+            account_id = next(iter(found.values()))
             subject = lockouts.account_subject(account_id)
-            account, lock, client_failures = accounts.get_with_lock(account_id, subject, window)
+            account, lock, client_tries = accounts.get_with_lock(account_id, subject, window.key)
         if account is None:
-            subject = lockouts.identifier_subject(identifier_mac(_normalized(identifier)))
-            lock, client_failures = lockouts.get_with_window(subject, window)
+            subject = lockouts.identifier_subject(identifier_mac(normalized))
+            lock, client_tries = lockouts.get_with_window(subject, window.key)
 
-        rate_limits.check_password_failures(client_failures)
+        rate_limits.check_password_failures(client_tries, window, ctx)
         if lock.is_locked(ctx.now):
             raise HallError.account_locked(lock.locked_until)
+        if policy.asks_captcha(lock, ctx.now) or rate_limits.client_asks_captcha(client_tries):
+            if not form.get("captcha_id") or not form.get("captcha_answer"):
+                raise HallError.captcha_required()
+            captcha.check(str(form["captcha_id"]), str(form["captcha_answer"]), ctx)
+
+        try:
+            lockouts.reserve_try(subject, lock, policy, ctx.now, window)
+        except TryRefusedError as exc:
+            if exc.reason == "window":
+                rate_limits.password_window_full(window, ctx)
+            if exc.reason == "busy":
+                raise HallError.rate_limited(1) from None
+            raise HallError.account_locked(policy.unlock_at(lockouts.get(subject), ctx.now)) from None
+
         if not passwords.verify_password(account.password_hash if account else None, password):
-            rate_limits.count_password_failure(ctx)
-            lockout.record_failure(subject, account, policy, ctx)
-            raise HallError.invalid_credentials()
+            lockout.after_failure(subject, account, policy, ctx)
+            # The next try will ask for the captcha when this failure reached either threshold.
+            asks = policy.captcha_after <= lock.tries(ctx.now) + 1 or rate_limits.client_asks_captcha(client_tries + 1)
+            raise HallError.invalid_credentials(captcha_required=asks)
         if passwords.needs_rehash(account.password_hash):
             accounts.set_password_hash(account.account_id, passwords.hash_password(password), ctx.now)
-        return Authenticated(account, clear_lock_subject=subject if lock.failures else None)
+        return Authenticated(account, session_writes=(lockouts.forget(subject), flows.give_back_hit(window)))

@@ -92,25 +92,72 @@
     return body;
   }
 
+  // A login that finds the number under several document types asks which one.
+  function offerDocumentTypes(form, types) {
+    var select = form.querySelector('select[name="id_type"]');
+    if (!select || !types) return;
+    var chosen = select.value;
+    while (select.options.length > 1) select.remove(1);
+    types.forEach(function (t) {
+      var option = new Option(t.label, t.value);
+      option.selected = t.value === chosen;
+      select.add(option);
+    });
+    select.closest(".field").hidden = false;
+  }
+
+  function afterSubmit(form, result) {
+    if (result.ok) {
+      window.location.assign(form.dataset.redirect || "/");
+      return;
+    }
+    var data = result.data;
+    // After a few wrong passwords the hall asks for the graphic captcha with the next try.
+    if (data.captcha_required) form.dataset.captcha = "required";
+    if (data.code === "id_type_required") offerDocumentTypes(form, data.id_types);
+    if (data.code === "captcha_required") {
+      clearErrors(form);
+      submitWithCaptcha(form);
+      return;
+    }
+    showErrors(form, data);
+  }
+
+  function submitForm(form, extra) {
+    var button = form.querySelector('button[type="submit"]');
+    var body = formBody(form);
+    Object.keys(extra || {}).forEach(function (k) { body[k] = extra[k]; });
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    return api("POST", form.dataset.api, body).then(function (result) {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      return result;
+    }, function () {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      return { ok: false, status: 0, data: { message: "网络异常，请稍后再试" } };
+    });
+  }
+
+  function submitWithCaptcha(form) {
+    askCaptcha({
+      focusAfter: form.querySelector('button[type="submit"]'),
+      submit: function (captchaId, answer) {
+        return submitForm(form, { captcha_id: captchaId, captcha_answer: answer });
+      },
+      done: function (result) { afterSubmit(form, result); },
+    });
+  }
+
   document.querySelectorAll("form.api-form").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var button = form.querySelector('button[type="submit"]');
-      button.disabled = true;
-      button.setAttribute("aria-busy", "true");
-      api("POST", form.dataset.api, formBody(form)).then(function (result) {
-        button.disabled = false;
-        button.removeAttribute("aria-busy");
-        if (result.ok) {
-          window.location.assign(form.dataset.redirect || "/");
-        } else {
-          showErrors(form, result.data);
-        }
-      }, function () {
-        button.disabled = false;
-        button.removeAttribute("aria-busy");
-        showErrors(form, { message: "网络异常，请稍后再试" });
-      });
+      if (form.dataset.captcha === "required") {
+        submitWithCaptcha(form);
+        return;
+      }
+      submitForm(form).then(function (result) { afterSubmit(form, result); });
     });
     // Editing a field clears its own error.
     form.addEventListener("input", function (event) {
@@ -176,7 +223,16 @@
   // -- SMS codes: the graphic captcha first, then the code, then a countdown ----------
 
   var dialog = $("captcha-dialog");
+  // What the captcha guards: {submit(captchaId, answer) -> Promise<result>, done(result), focusAfter}.
   var pending = null;
+
+  function askCaptcha(request) {
+    pending = request;
+    loadCaptcha().then(function () {
+      dialog.showModal();
+      $("captcha-answer").focus();
+    });
+  }
 
   function loadCaptcha() {
     $("captcha-error").textContent = "";
@@ -215,15 +271,36 @@
     button.addEventListener("click", function () {
       var form = button.closest("form");
       var phone = $(button.dataset.phoneField);
-      if (!/^1[3-9]\d{9}$/.test(phone.value.trim())) {
+      // What the server accepts: spaces, hyphens and a +86 prefix around 11 ASCII digits.
+      var digits = phone.value.replace(/[\s-]/g, "").replace(/^\+86/, "");
+      if (!/^1[3-9][0-9]{9}$/.test(digits)) {
         showErrors(form, { fields: { phone: "请输入正确的11位移动电话号码" } });
         return;
       }
       clearErrors(form);
-      pending = { button: button, form: form, phone: phone.value.trim(), purpose: button.dataset.purpose };
-      loadCaptcha().then(function () {
-        dialog.showModal();
-        $("captcha-answer").focus();
+      var number = phone.value.trim();
+      askCaptcha({
+        focusAfter: button,
+        submit: function (captchaId, answer) {
+          return api("POST", "/api/sms-codes", {
+            phone: number, purpose: button.dataset.purpose, captcha_id: captchaId, captcha_answer: answer,
+          });
+        },
+        done: function (result) {
+          var sent = form.querySelector(".code-sent");
+          if (!result.ok) {
+            if (sent) sent.textContent = "";
+            showErrors(form, result.data);
+            return;
+          }
+          countdown(button, result.data.resend_after || 60);
+          if (sent) {
+            sent.textContent = "短信验证码已发送至" + (result.data.phone_masked || "您的手机") + "，" +
+              Math.round((result.data.expires_in || 300) / 60) + "分钟内有效。";
+          }
+          var code = form.querySelector('[name="sms_code"]');
+          if (code) code.focus();
+        },
       });
     });
   });
@@ -234,7 +311,7 @@
     });
     $("captcha-cancel").addEventListener("click", function () { dialog.close(); });
     dialog.addEventListener("close", function () {
-      if (pending && !pending.button.disabled) pending.button.focus();
+      if (pending && pending.focusAfter && !pending.focusAfter.disabled) pending.focusAfter.focus();
     });
     $("captcha-form").addEventListener("submit", function (event) {
       event.preventDefault();
@@ -248,34 +325,19 @@
       }
       var confirm = $("captcha-confirm");
       confirm.disabled = true;
-      api("POST", "/api/sms-codes", {
-        phone: pending.phone,
-        purpose: pending.purpose,
-        captcha_id: $("captcha-id").value,
-        captcha_answer: answer,
-      }).then(function (result) {
+      var request = pending;
+      request.submit($("captcha-id").value, answer).then(function (result) {
         confirm.disabled = false;
-        var sent = pending.form.querySelector(".code-sent");
-        if (result.ok) {
-          countdown(pending.button, result.data.resend_after || 60);
-          dialog.close();
-          if (sent) {
-            sent.textContent = "短信验证码已发送至" + (result.data.phone_masked || "您的手机") + "，" +
-              Math.round((result.data.expires_in || 300) / 60) + "分钟内有效。";
-          }
-          var code = pending.form.querySelector('[name="sms_code"]');
-          if (code) code.focus();
-        } else if (result.data.code === "captcha_invalid") {
+        if (result.data.code === "captcha_invalid") {
           loadCaptcha().then(function () {
             $("captcha-answer").setAttribute("aria-invalid", "true");
             $("captcha-error").textContent = result.data.message;
             $("captcha-answer").focus();
           });
-        } else {
-          dialog.close();
-          if (sent) sent.textContent = "";
-          showErrors(pending.form, result.data);
+          return;
         }
+        dialog.close();
+        request.done(result);
       }, function () {
         confirm.disabled = false;
         $("captcha-error").textContent = "网络异常，请稍后再试";
