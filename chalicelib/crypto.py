@@ -27,7 +27,18 @@ from functools import lru_cache
 
 from chalicelib import settings
 
-__all__ = ["Keys", "decrypt", "encrypt", "equal", "hash_code", "hash_token", "keys", "mac", "new_token"]
+__all__ = [
+    "Keys",
+    "UnknownKeyError",
+    "decrypt",
+    "encrypt",
+    "equal",
+    "hash_code",
+    "hash_token",
+    "keys",
+    "mac",
+    "new_token",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,16 @@ class Keys:
 
 class KeysNotConfiguredError(RuntimeError):
     """The keys document is missing or still the placeholder infra/ creates."""
+
+
+class UnknownKeyError(LookupError):
+    """A ciphertext names an encryption key id the keys document no longer holds (a
+    retired key): the value cannot be read until the key is restored or the value
+    re-encrypted. The message names the key id only, never key material or the value."""
+
+    def __init__(self, key_id: str) -> None:
+        super().__init__(f"encryption key {key_id!r} is not in the keys document (retired?); restore it to decrypt")
+        self.key_id = key_id
 
 
 def _parse(document: dict) -> Keys:
@@ -92,7 +113,8 @@ def generate_keys_document() -> dict:
 
 
 def mac(kind: str, value: str) -> str:
-    """Keyed lookup MAC of a normalised value; ``kind`` separates domains."""
+    """Keyed MAC (HMAC-SHA256, hex) of a value; ``kind`` separates domains: a lookup field
+    (``phone``), a code's purpose (``code:<purpose>``), the CSRF signature (``csrf``)."""
     digest = hmac.new(keys().mac_key, f"{kind}\x1f{value}".encode(), hashlib.sha256)
     return digest.hexdigest()
 
@@ -110,8 +132,11 @@ def decrypt(kind: str, blob: str) -> str:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     kid, _, payload = blob.partition(":")
+    key = keys().enc_keys.get(kid)
+    if key is None:
+        raise UnknownKeyError(kid)
     raw = base64.b64decode(payload)
-    return AESGCM(keys().enc_keys[kid]).decrypt(raw[:12], raw[12:], kind.encode()).decode()
+    return AESGCM(key).decrypt(raw[:12], raw[12:], kind.encode()).decode()
 
 
 def new_token() -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.store.models import AccountModel, ClaimModel
-from tests.support import last_code, make_phone, make_resident_id, new_citizen
+from tests.support import last_code, make_resident_id, new_citizen
 
 DEMO = json.loads((Path(__file__).resolve().parents[2] / "demo/citizens.json").read_text("utf-8"))
 ZHANG_WEI = next(c for c in DEMO["base_library"] if c["name"] == "张伟")
@@ -297,9 +297,27 @@ def test_claims_are_keyed_by_mac_not_by_raw_values(browser):
     assert keys and all(citizen.phone not in k and citizen.id_number not in k for k in keys)
 
 
-def test_make_phone_helper_gives_valid_unique_numbers():
-    phones = {make_phone() for _ in range(50)}
-    assert len(phones) == 50
+def test_a_phone_typed_with_spaces_hyphens_or_86_is_registered_as_its_eleven_digits(browser):
+    from datetime import timedelta
+
+    from chalicelib import clock
+
+    # GIVEN a code sent to a mobile number
+    citizen = new_citizen()
+    assert browser.send_code(citizen.phone, "register").status == 200
+    # WHEN the citizen registers typing it as "+86 138-0013-8000"
+    p = citizen.phone
+    typed = f"+86 {p[:3]}-{p[3:7]}-{p[7:]}"
+    reply = browser.register(citizen, send=False, phone=typed)
+    # THEN the code is accepted for it, and the account holds the 11 digits
+    assert reply.status == 201, reply.body
+    assert reply.body["user"]["phone"] == p[:3] + "****" + p[-4:]
+    browser.delete("/api/sessions/current")
+    # AND the 11 digits typed plainly are the same, taken, phone
+    clock.advance(timedelta(seconds=61))
+    again = browser.register(new_citizen(phone=p))
+    assert again.status == 409
+    assert again.body["code"] == "phone_taken"
 
 
 def test_a_refused_registration_leaves_no_session_or_event_behind(browser):

@@ -96,8 +96,27 @@ def test_keys_rotate_by_id_and_old_ids_still_decrypt(use_keys):
     assert crypto.decrypt("phone", old) == crypto.decrypt("phone", new) == "13800138000"
     # AND once k1 is retired, its values no longer decrypt
     use_keys(keys_document({"k2": k2}, "k2", mac_key))
-    with pytest.raises(KeyError):
+    with pytest.raises(crypto.UnknownKeyError):
         crypto.decrypt("phone", old)
+
+
+def test_a_retired_key_id_gives_a_named_error_that_names_the_id_and_no_secret(use_keys):
+    # GIVEN a phone encrypted under k1, and a keys document from which k1 has been retired
+    k1, k2, mac_key = key(), key(), key()
+    use_keys(keys_document({"k1": k1}, "k1", mac_key))
+    old = crypto.encrypt("phone", "13800138000")
+    use_keys(keys_document({"k2": k2}, "k2", mac_key))
+    # WHEN it is decrypted
+    with pytest.raises(crypto.UnknownKeyError) as raised:
+        crypto.decrypt("phone", old)
+    # THEN the error is the named one (not a bare KeyError) and says which key id is missing
+    assert not isinstance(raised.value, KeyError)
+    assert raised.value.key_id == "k1"
+    message = str(raised.value)
+    assert "'k1'" in message and "keys document" in message
+    # AND it carries no key material, no ciphertext and no plaintext
+    for secret in (k1, k2, mac_key, old.partition(":")[2], "13800138000"):
+        assert secret not in message
 
 
 # -- hashes, tokens, platform secrets ------------------------------------------------------------

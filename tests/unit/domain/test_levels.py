@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from chalicelib.domain.levels import AuthLevel
 
 
@@ -9,13 +11,31 @@ def test_levels_are_named_as_in_the_manual():
     assert [(int(level), level.label) for level in AuthLevel] == [(1, "注册用户"), (2, "实名用户"), (3, "实人用户")]
 
 
-def test_a_higher_level_allows_everything_a_lower_one_does():
-    for held in AuthLevel:
-        for required in AuthLevel:
-            assert held.allows(required) is (int(held) >= int(required))
+def test_a_service_requiring_real_name_is_refused_to_a_registered_user():
+    # GIVEN a service only 实名用户 may use (实名可办理人社业务)
+    required = AuthLevel.REAL_NAME
+    # WHEN a 注册用户 (name and ID not matched in the base library) asks for it THEN they are refused
+    assert AuthLevel.REGISTERED.allows(required) is False
 
 
-def test_a_registered_user_may_not_do_real_name_business():
-    assert not AuthLevel.REGISTERED.allows(AuthLevel.REAL_NAME)
-    assert AuthLevel.REAL_NAME.allows(AuthLevel.REAL_NAME)
-    assert not AuthLevel.REAL_NAME.allows(AuthLevel.REAL_PERSON)
+@pytest.mark.parametrize("held", [AuthLevel.REAL_NAME, AuthLevel.REAL_PERSON], ids=["实名用户", "实人用户"])
+def test_a_service_requiring_real_name_is_allowed_to_real_name_and_real_person_users(held):
+    # GIVEN a service requiring 实名 WHEN a 实名用户 or a 实人用户 asks for it THEN it is allowed
+    assert held.allows(AuthLevel.REAL_NAME) is True
+
+
+@pytest.mark.parametrize(
+    ("held", "allowed"),
+    [(AuthLevel.REGISTERED, False), (AuthLevel.REAL_NAME, False), (AuthLevel.REAL_PERSON, True)],
+    ids=["注册用户", "实名用户", "实人用户"],
+)
+def test_a_service_requiring_real_person_is_allowed_only_after_face_verification(held, allowed):
+    # GIVEN a service only 实人用户 may use (实人可办理更多的业务)
+    # WHEN a citizen of each level asks for it THEN only the 实人用户 is allowed
+    assert held.allows(AuthLevel.REAL_PERSON) is allowed
+
+
+@pytest.mark.parametrize("held", list(AuthLevel), ids=["注册用户", "实名用户", "实人用户"])
+def test_a_service_open_to_registered_users_is_allowed_to_every_level(held):
+    # GIVEN a service any registered citizen may use WHEN a citizen of any level asks THEN it is allowed
+    assert held.allows(AuthLevel.REGISTERED) is True
