@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 from chalice import Chalice, Rate
 
+from chalicelib import settings
 from chalicelib.handlers import login, pages, registration, verification
 from chalicelib.handlers.middleware import handle_request
 from chalicelib.jobs import lockout_cleanup
@@ -19,7 +18,8 @@ app.register_blueprint(registration.bp)
 app.register_blueprint(login.bp)
 
 # Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
-if os.environ.get("HALL_STAGE", "dev") == "dev":
+# Read at import (cold start): the stage is in the environment by then, and settings are cheap.
+if settings.get().is_dev:
     from chalicelib.handlers import dev
 
     app.register_blueprint(dev.bp)

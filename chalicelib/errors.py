@@ -16,14 +16,14 @@ from datetime import datetime
 from chalice import ChaliceUnhandledError
 
 from chalicelib.clock import CHINA
+from chalicelib.domain.appeals import AppealType
 
 __all__ = ["HallError"]
 
-APPEAL_PATHS = {
-    "id_number_taken": "/appeal?type=id_number_taken",
-    "phone_taken": "/appeal?type=phone_taken",
-    "family_number_bound": "/appeal?type=family_number_bound",
-}
+
+def _appeal(kind: AppealType) -> dict[str, str]:
+    # A conflict names the 用户申诉 type that resolves it, and where to file it.
+    return {"appeal": kind.value, "appeal_url": kind.path}
 
 
 class HallError(ChaliceUnhandledError):
@@ -104,6 +104,11 @@ class HallError(ChaliceUnhandledError):
         return cls("unknown_login_method", 400, "不支持的登录方式")
 
     @classmethod
+    def login_flow_expired(cls) -> HallError:
+        # A later step of a login that no longer exists (expired, used, or never begun).
+        return cls("login_flow_expired", 400, "登录已失效，请重新登录")
+
+    @classmethod
     def captcha_required(cls) -> HallError:
         # After a few wrong passwords (per account or per address) password login asks
         # for the graphic captcha, instead of shutting an address out.
@@ -174,10 +179,9 @@ class HallError(ChaliceUnhandledError):
         return cls(
             "id_number_taken",
             409,
-            "证件号码已被注册。如非本人注册，请通过“用户申诉—证件号码被占用”解除占用关系后重新注册",
+            f"证件号码已被注册。如非本人注册，请通过“用户申诉—{AppealType.ID_NUMBER_TAKEN.label}”解除占用关系后重新注册",
             {"id_number": "证件号码已被注册"},
-            appeal="id_number_taken",
-            appeal_url=APPEAL_PATHS["id_number_taken"],
+            **_appeal(AppealType.ID_NUMBER_TAKEN),
         )
 
     @classmethod
@@ -185,10 +189,9 @@ class HallError(ChaliceUnhandledError):
         return cls(
             "phone_taken",
             409,
-            "移动电话已被注册。如非本人注册，请通过“用户申诉—移动电话已被占用”解除占用关系后重新注册",
+            f"移动电话已被注册。如非本人注册，请通过“用户申诉—{AppealType.PHONE_TAKEN.label}”解除占用关系后重新注册",
             {"phone": "移动电话已被注册"},
-            appeal="phone_taken",
-            appeal_url=APPEAL_PATHS["phone_taken"],
+            **_appeal(AppealType.PHONE_TAKEN),
         )
 
     @classmethod
@@ -196,10 +199,9 @@ class HallError(ChaliceUnhandledError):
         return cls(
             "family_number_bound",
             409,
-            "证件号码已被其他用户绑定为亲情号，请通过“用户申诉—亲情号解绑”解除绑定关系后重新注册",
+            f"证件号码已被其他用户绑定为亲情号，请通过“用户申诉—{AppealType.FAMILY_NUMBER_BOUND.label}”解除绑定关系后重新注册",
             {"id_number": "证件号码已被绑定为亲情号"},
-            appeal="family_number_bound",
-            appeal_url=APPEAL_PATHS["family_number_bound"],
+            **_appeal(AppealType.FAMILY_NUMBER_BOUND),
         )
 
     # -- requests refused before a view runs ---------------------------------------

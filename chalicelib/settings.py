@@ -3,6 +3,10 @@
 Chalice's test client and ``chalice local`` set a stage's environment per call,
 and Lambda cold starts should not pay for anything they do not use, so nothing
 here is read at import time: call :func:`get` wherever a setting is needed.
+
+Each setting is written once, as a field of :class:`Settings`: the environment
+variable it comes from, how that text is parsed, and its default (used when the
+variable is unset or empty).
 """
 
 from __future__ import annotations
@@ -10,53 +14,79 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["Settings", "get", "reset"]
 
 
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
+def _flag(text: str) -> bool:
+    return text == "true"
 
 
-def _int(name: str, default: int) -> int:
-    return int(_env(name, str(default)))
+def _minutes(text: str) -> timedelta:
+    return timedelta(minutes=int(text))
+
+
+def _keys_document(text: str) -> dict:
+    return json.loads(base64.b64decode(text))
+
+
+def _env(*names: str, parse: Callable[[str], Any] = str) -> dict[str, Any]:
+    """Field metadata: the setting comes from the first of ``names`` that is set and not
+    empty, parsed by ``parse``; when none is, the field's default stands."""
+    return {"env": names, "parse": parse}
 
 
 @dataclass(frozen=True)
 class Settings:
     """The hall's settings for one stage."""
 
-    stage: str
-    table_prefix: str
-    dynamodb_endpoint: str | None
-    region: str
-    secure_cookies: bool
-    public_base_url: str
-    sms_provider: str
-    sms_sender_id: str | None
-    sms_origination_identity: str | None
-    base_library: str
-    base_library_url: str | None
-    base_library_app_id: str | None
-    keys_secret_arn: str | None
-    outbox_path: str = ".local/outbox.jsonl"
-    local_base_library_path: str = "demo/citizens.json"
-    local_keys: dict = field(repr=False, default_factory=dict)
-    max_password_failures: int = 5
-    lockout_duration: timedelta = timedelta(hours=4)
-    failure_streak_window: timedelta = timedelta(hours=24)
-    session_idle: timedelta = timedelta(minutes=30)
-    session_absolute: timedelta = timedelta(hours=12)
-    sms_daily_limit_per_phone: int = 10
-    sms_hourly_limit_per_client: int = 30
-    password_failures_per_client_hour: int = 1000
-    password_captcha_after_failures: int = 2
-    password_captcha_after_client_failures: int = 10
-    agreement_version: str = "2024-01"
+    stage: str = field(default="dev", metadata=_env("HALL_STAGE"))
+    table_prefix: str = field(default="hall-dev", metadata=_env("HALL_TABLE_PREFIX"))
+    dynamodb_endpoint: str | None = field(default=None, metadata=_env("HALL_DYNAMODB_ENDPOINT"))
+    region: str = field(default="cn-north-1", metadata=_env("AWS_REGION", "AWS_DEFAULT_REGION"))
+    secure_cookies: bool = field(default=True, metadata=_env("HALL_SECURE_COOKIES", parse=_flag))
+    public_base_url: str = field(default="http://127.0.0.1:8000", metadata=_env("HALL_PUBLIC_BASE_URL"))
+    sms_provider: str = field(default="outbox", metadata=_env("HALL_SMS_PROVIDER"))
+    sms_sender_id: str | None = field(default=None, metadata=_env("HALL_SMS_SENDER_ID"))
+    sms_origination_identity: str | None = field(default=None, metadata=_env("HALL_SMS_ORIGINATION_IDENTITY"))
+    base_library: str = field(default="local", metadata=_env("HALL_BASE_LIBRARY"))
+    base_library_url: str | None = field(default=None, metadata=_env("HALL_BASE_LIBRARY_URL"))
+    base_library_app_id: str | None = field(default=None, metadata=_env("HALL_BASE_LIBRARY_APP_ID"))
+    keys_secret_arn: str | None = field(default=None, metadata=_env("HALL_KEYS_SECRET_ARN"))
+    outbox_path: str = field(default=".local/outbox.jsonl", metadata=_env("HALL_OUTBOX_PATH"))
+    local_base_library_path: str = field(default="demo/citizens.json", metadata=_env("HALL_LOCAL_BASE_LIBRARY_PATH"))
+    local_keys: dict = field(default_factory=dict, repr=False, metadata=_env("HALL_LOCAL_KEYS", parse=_keys_document))
+    max_password_failures: int = field(default=5, metadata=_env("HALL_MAX_PASSWORD_FAILURES", parse=int))
+    lockout_duration: timedelta = field(
+        default=timedelta(hours=4), metadata=_env("HALL_LOCKOUT_MINUTES", parse=_minutes)
+    )
+    failure_streak_window: timedelta = field(
+        default=timedelta(hours=24), metadata=_env("HALL_FAILURE_STREAK_MINUTES", parse=_minutes)
+    )
+    session_idle: timedelta = field(
+        default=timedelta(minutes=30), metadata=_env("HALL_SESSION_IDLE_MINUTES", parse=_minutes)
+    )
+    session_absolute: timedelta = field(
+        default=timedelta(hours=12), metadata=_env("HALL_SESSION_ABSOLUTE_MINUTES", parse=_minutes)
+    )
+    sms_daily_limit_per_phone: int = field(default=10, metadata=_env("HALL_SMS_DAILY_LIMIT", parse=int))
+    sms_hourly_limit_per_client: int = field(default=30, metadata=_env("HALL_SMS_CLIENT_HOURLY_LIMIT", parse=int))
+    password_failures_per_client_hour: int = field(
+        default=1000, metadata=_env("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", parse=int)
+    )
+    password_captcha_after_failures: int = field(
+        default=2, metadata=_env("HALL_PASSWORD_CAPTCHA_AFTER_FAILURES", parse=int)
+    )
+    password_captcha_after_client_failures: int = field(
+        default=10, metadata=_env("HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES", parse=int)
+    )
+    agreement_version: str = field(default="2024-01", metadata=_env("HALL_AGREEMENT_VERSION"))
 
     @property
     def is_dev(self) -> bool:
@@ -64,92 +94,69 @@ class Settings:
         return self.stage == "dev"
 
     def table_name(self, short_name: str) -> str:
+        """The stage's name for one of the hall's tables (``accounts`` -> ``<prefix>-accounts``)."""
         return f"{self.table_prefix}-{short_name}"
 
 
+# Every variable the settings read, derived from the fields: what get()'s cache watches.
+_NAMES = tuple(dict.fromkeys(name for f in fields(Settings) for name in f.metadata["env"]))
+
+
 @lru_cache(maxsize=1)
-def _load(signature: tuple) -> Settings:
-    stage = _env("HALL_STAGE", "dev")
-    raw_keys = _env("HALL_LOCAL_KEYS")
-    local_keys = json.loads(base64.b64decode(raw_keys)) if raw_keys else {}
-    return Settings(
-        stage=stage,
-        table_prefix=_env("HALL_TABLE_PREFIX", "hall-dev"),
-        dynamodb_endpoint=_env("HALL_DYNAMODB_ENDPOINT"),
-        region=_env("AWS_REGION", _env("AWS_DEFAULT_REGION", "cn-north-1")),
-        secure_cookies=_env("HALL_SECURE_COOKIES", "true") == "true",
-        public_base_url=_env("HALL_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-        sms_provider=_env("HALL_SMS_PROVIDER", "outbox"),
-        sms_sender_id=_env("HALL_SMS_SENDER_ID"),
-        sms_origination_identity=_env("HALL_SMS_ORIGINATION_IDENTITY"),
-        base_library=_env("HALL_BASE_LIBRARY", "local"),
-        base_library_url=_env("HALL_BASE_LIBRARY_URL"),
-        base_library_app_id=_env("HALL_BASE_LIBRARY_APP_ID"),
-        keys_secret_arn=_env("HALL_KEYS_SECRET_ARN"),
-        outbox_path=_env("HALL_OUTBOX_PATH", ".local/outbox.jsonl"),
-        local_base_library_path=_env("HALL_LOCAL_BASE_LIBRARY_PATH", "demo/citizens.json"),
-        local_keys=local_keys,
-        max_password_failures=_int("HALL_MAX_PASSWORD_FAILURES", 5),
-        lockout_duration=timedelta(minutes=_int("HALL_LOCKOUT_MINUTES", 240)),
-        failure_streak_window=timedelta(minutes=_int("HALL_FAILURE_STREAK_MINUTES", 1440)),
-        session_idle=timedelta(minutes=_int("HALL_SESSION_IDLE_MINUTES", 30)),
-        session_absolute=timedelta(minutes=_int("HALL_SESSION_ABSOLUTE_MINUTES", 720)),
-        sms_daily_limit_per_phone=_int("HALL_SMS_DAILY_LIMIT", 10),
-        sms_hourly_limit_per_client=_int("HALL_SMS_CLIENT_HOURLY_LIMIT", 30),
-        password_failures_per_client_hour=_int("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", 1000),
-        password_captcha_after_failures=_int("HALL_PASSWORD_CAPTCHA_AFTER_FAILURES", 2),
-        password_captcha_after_client_failures=_int("HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES", 10),
-        agreement_version=_env("HALL_AGREEMENT_VERSION", "2024-01"),
-    )
+def _load(values: tuple[str | None, ...]) -> Settings:
+    """The settings for these values of ``_NAMES`` (in its order)."""
+    given = dict(zip(_NAMES, values, strict=True))
+    chosen = {}
+    for f in fields(Settings):
+        text = next((given[name] for name in f.metadata["env"] if given[name]), None)
+        if text is not None:
+            chosen[f.name] = f.metadata["parse"](text)
+    return Settings(**chosen)
 
 
-# Every variable _load reads (a test checks this list against the code).
-_NAMES = (
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "HALL_AGREEMENT_VERSION",
-    "HALL_BASE_LIBRARY",
-    "HALL_BASE_LIBRARY_APP_ID",
-    "HALL_BASE_LIBRARY_URL",
-    "HALL_DYNAMODB_ENDPOINT",
-    "HALL_FAILURE_STREAK_MINUTES",
-    "HALL_KEYS_SECRET_ARN",
-    "HALL_LOCAL_BASE_LIBRARY_PATH",
-    "HALL_LOCAL_KEYS",
-    "HALL_LOCKOUT_MINUTES",
-    "HALL_MAX_PASSWORD_FAILURES",
-    "HALL_OUTBOX_PATH",
-    "HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES",
-    "HALL_PASSWORD_CAPTCHA_AFTER_FAILURES",
-    "HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT",
-    "HALL_PUBLIC_BASE_URL",
-    "HALL_SECURE_COOKIES",
-    "HALL_SESSION_ABSOLUTE_MINUTES",
-    "HALL_SESSION_IDLE_MINUTES",
-    "HALL_SMS_CLIENT_HOURLY_LIMIT",
-    "HALL_SMS_DAILY_LIMIT",
-    "HALL_SMS_ORIGINATION_IDENTITY",
-    "HALL_SMS_PROVIDER",
-    "HALL_SMS_SENDER_ID",
-    "HALL_STAGE",
-    "HALL_TABLE_PREFIX",
-)
+# Reading every variable through os.environ's mapping costs tens of microseconds, and get()
+# runs many times a request. Writes to the process environment (os.environ[...] = ...,
+# del, update, pytest's monkeypatch) all go through os.putenv / os.unsetenv, which raise
+# audit events (PEP 578), so counting them tells get() when to read the variables again.
+# (The event comes just before os.environ stores the value: a write in one thread racing a
+# read in another could be missed; the hall writes its environment only in tests and setup.)
+_WRITE_EVENTS = frozenset({"os.putenv", "os.unsetenv"})
+_writes = 0
+_watching = False
+_last: tuple[object, int, Settings] | None = None  # (environment read, writes seen then, settings)
 
-_RAW_NAMES = tuple(os.fsencode(name) for name in _NAMES)
+
+def _count_write(event: str, _args: tuple) -> None:
+    global _writes
+    if event in _WRITE_EVENTS:
+        _writes += 1
 
 
 def get() -> Settings:
     """The settings for the environment as it is now.
 
     Cached on the variables it reads, so a changed environment (a test, another
-    Chalice stage) is seen on the next call; a call costs a few dictionary lookups.
+    Chalice stage) is seen on the next call; an unchanged one costs no lookups.
     """
+    global _last, _watching
     environ = os.environ
-    raw = getattr(environ, "_data", None)  # os.environ's own dict of bytes: no decoding per lookup
-    if isinstance(raw, dict):
-        return _load(tuple(map(raw.get, _RAW_NAMES)))
-    return _load(tuple(map(environ.get, _NAMES)))  # a plain dict (Chalice's test client swaps one in)
+    if isinstance(environ, dict):
+        # A plain dict (Chalice's test client swaps one in for a call): its lookups are cheap.
+        return _load(tuple(map(environ.get, _NAMES)))
+    last = _last
+    if last is not None and last[0] is environ and last[1] == _writes:
+        return last[2]
+    if not _watching:
+        sys.addaudithook(_count_write)
+        _watching = True
+    writes = _writes  # counted before reading: a write from here on is seen by the next call
+    current = _load(tuple(map(environ.get, _NAMES)))
+    _last = (environ, writes, current)
+    return current
 
 
 def reset() -> None:
+    """Forget the cached settings (the next :func:`get` reads the environment again)."""
+    global _last
+    _last = None
     _load.cache_clear()

@@ -11,9 +11,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from datetime import timedelta
 
 import pytest
 
+from chalicelib import clock
 from chalicelib.platforms import base_library
 from chalicelib.platforms.base_library import HttpBaseLibrary, LocalBaseLibrary, Verdict
 from devtools.stubs import base_library_server
@@ -148,6 +150,22 @@ def test_an_answer_that_is_not_authentic_fresh_and_well_formed_is_unavailable(st
 def test_the_same_answer_untouched_is_believed(stub, adapter):
     stub.answer_mode = "normal"
     assert adapter.verify(CHEN[0], CHEN[1], "陈大明") is Verdict.MISMATCH
+
+
+def test_the_adapter_stamps_its_requests_with_the_halls_clock(stub, adapter):
+    # GIVEN the hall's clock (chalicelib.clock) an hour ahead of the platform's
+    clock.advance(timedelta(hours=1))
+    # WHEN the adapter asks THEN the platform finds the request stale, and the adapter reports it unavailable
+    assert adapter.verify(*CHEN) is Verdict.UNAVAILABLE
+    assert stub.rejections() == ["stale_timestamp"]
+
+
+def test_the_adapter_judges_an_answers_age_by_the_halls_clock(secret):
+    # GIVEN a platform whose clock runs an hour ahead, and the hall's clock moved to agree with it
+    with BaseLibraryStub({APP_ID: secret}, clock=lambda: time.time() + 3600) as ahead:
+        clock.advance(timedelta(hours=1))
+        # WHEN the adapter asks THEN both sides find the other fresh
+        assert HttpBaseLibrary(ahead.url, APP_ID, secret, timeout=2.0).verify(*CHEN) is Verdict.MATCH
 
 
 def test_a_platform_that_is_down_is_unavailable(secret):

@@ -31,14 +31,3 @@ def test_the_placeholder_secret_fails_with_a_clear_message(monkeypatch):
     monkeypatch.setattr(parameters, "get_secret", lambda name, max_age: json.dumps({"placeholder": "set me"}))
     with pytest.raises(crypto.KeysNotConfiguredError, match="keys generate"):
         crypto.keys()
-
-
-def test_settings_watch_every_variable_they_read():
-    import re
-    from pathlib import Path
-
-    from chalicelib import settings
-
-    source = Path(settings.__file__).read_text("utf-8")
-    read = set(re.findall(r'_(?:env|int)\("([A-Z_]+)"', source))
-    assert read == set(settings._NAMES)
