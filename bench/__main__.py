@@ -19,13 +19,14 @@ from bench import figures
 from bench.counting import RoundTripCounter
 from bench.flows import Harness
 from bench.report import render, write_json
-from bench.stack import ROOT, local_dynamodb
+from bench.stack import ROOT, as_on_lambda, local_dynamodb
 
 
 def _quiet_app_logs(sink) -> None:
     """The app logs JSON lines to stdout; send them to ``sink`` so the table stays readable.
 
-    The lines are still formatted and written, so their CPU cost is measured.
+    The lines are still formatted and written, so their CPU cost is measured; so are the
+    Metrics' EMF blobs, printed to a redirected stdout.
     """
     from chalicelib.observability import logger
 
@@ -37,27 +38,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=str(ROOT / "bench-results.json"), help="where to write the results")
     parser.add_argument("--users", type=int, default=10_000, help="users in the large lockout-cleanup run")
     parser.add_argument("--skip-zip", action="store_true", help="do not build the deployment zip")
+    parser.add_argument("--cpu-runs", type=int, default=figures.CPU_RUNS, help="runs of each CPU figure")
+    parser.add_argument("--cpu-rounds", type=int, default=figures.CPU_ROUNDS, help="rounds in each run")
     args = parser.parse_args(argv)
 
     out = sys.stdout
     rows = []
     started = time.perf_counter()
+    cpu = {"runs": args.cpu_runs, "rounds": args.cpu_rounds}
     with local_dynamodb(), open(os.devnull, "w") as sink:
-        from app import app
+        bench_env = dict(os.environ)  # the stack's environment, off Lambda: for the cold-start row that says so
+        with as_on_lambda() as xray:  # before the app is imported: Tracer and the X-Ray SDK decide then
+            from app import app
 
-        _quiet_app_logs(sink)
-        harness = Harness(app)
-        counter = RoundTripCounter()
-        with contextlib.redirect_stdout(sink):  # the dev outbox prints each SMS
-            print("measuring round trips …", file=out, flush=True)
-            rows += figures.round_trips(harness, counter)
-            counter.disarm_all()
-            print("measuring CPU …", file=out, flush=True)
-            rows.append(figures.login_cpu(harness))
-            rows.append(figures.read_cpu(harness))
-            bench_env = dict(os.environ)
-            print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
-            rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
+            _quiet_app_logs(sink)
+            harness = Harness(app)
+            counter = RoundTripCounter()
+            with contextlib.redirect_stdout(sink):  # the dev outbox prints each SMS, Metrics each EMF blob
+                print("measuring round trips …", file=out, flush=True)
+                rows += figures.round_trips(harness, counter)
+                counter.disarm_all()
+                print(f"measuring CPU ({args.cpu_runs} runs × {args.cpu_rounds} rounds) …", file=out, flush=True)
+                rows.append(figures.login_cpu(harness, xray, **cpu))
+                rows.append(figures.read_cpu(harness, xray, **cpu))
+                print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
+                rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
     with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:
         if args.skip_zip:
             zip_row = figures.skipped_zip()

@@ -2,13 +2,15 @@
 
 1. DynamoDB round trips per flow (floor: the design's minimum), with capacity.
 2. App CPU per password login (floor: one argon2id verify alone).
-3. App CPU per authenticated read (floor: one raw boto3 GetItem on the same table).
+3. App CPU per authenticated read (floor: one GetItem on the app's own botocore client).
 4. Cold start: importing app.py (floor: importing chalice and boto3).
 5. Lockout cleanup capacity with 10x the users (floor: the same run with 1x).
 6. Deployment zip size (floor: the 20 MB budget itself).
 
 CPU is ``time.process_time`` of this process: DynamoDB Local is another
-process, so only the app's own work (and its botocore client) is counted.
+process, so only the app's own work (and its botocore client) is counted. CPU
+figures run as production does (bench.stack.as_on_lambda): a browser through the
+Lambda handler, Tracer and Metrics on, every request traced and its segments sent.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench.counting import RoundTripCounter
 from bench.flows import FLOWS, Flow, Harness
 from bench.report import Row
-from bench.stack import ROOT, use_fresh_tables
+from bench.stack import ROOT, XRaySink, use_fresh_tables
 
 __all__ = ["cleanup_scaling", "cold_start", "login_cpu", "read_cpu", "round_trips", "zip_size"]
 
@@ -75,96 +78,219 @@ def round_trips(harness: Harness, counter: RoundTripCounter, flows: tuple[Flow, 
 
 # -- CPU helpers ------------------------------------------------------------------------------
 
-
-def _cpu_per_op(op: Callable[[], object]) -> float:
-    start = time.process_time()
-    op()
-    return time.process_time() - start
-
-
-def _interleaved(first: Callable[[], object], second: Callable[[], object], rounds: int) -> tuple[float, float]:
-    """Median CPU seconds of each, measured alternately so both see the same machine."""
-    a, b = [], []
-    for _ in range(rounds):
-        a.append(_cpu_per_op(first))
-        b.append(_cpu_per_op(second))
-    return statistics.median(a), statistics.median(b)
+# Several runs, each of many rounds: a run's median is steady against a few slow rounds, and
+# how far the runs' figures spread shows how steady the machine was.
+CPU_RUNS = 5
+CPU_ROUNDS = 200
 
 
-def _dynamodb_client_share(op: Callable[[], object], rounds: int) -> float:
-    """Median CPU seconds per ``op`` spent inside botocore's API calls (request, signing, parsing).
+def _nothing(*_args) -> None:
+    return None
 
-    A separate pass, since the wrapper costs a little itself; it explains a
-    figure, it is not the figure.
-    """
-    from botocore.client import BaseClient
 
-    original = BaseClient._make_api_call
-    spent = [0.0]
+@dataclass
+class Timed:
+    """One operation of a CPU figure: ``prepare`` (untimed) makes what ``run`` takes, only
+    ``run`` is timed, ``finish`` (untimed) checks what it returned."""
 
-    def timed(self, operation_name, api_params):
+    run: Callable[[Any], Any]
+    prepare: Callable[[], Any] = _nothing
+    finish: Callable[[Any], None] = _nothing
+
+    def cpu(self) -> float:
+        given = self.prepare()
         start = time.process_time()
-        try:
-            return original(self, operation_name, api_params)
-        finally:
-            spent[0] += time.process_time() - start
+        result = self.run(given)
+        spent = time.process_time() - start
+        self.finish(result)
+        return spent
 
-    shares = []
-    BaseClient._make_api_call = timed
-    try:
+
+def _interleaved_runs(ops: dict[str, Timed], runs: int, rounds: int) -> list[dict[str, list[float]]]:
+    """CPU seconds of every op, per run; each round runs every op once, in turn, so all of
+    them see the same machine (other processes, caches, clock frequency)."""
+    passes = []
+    for _ in range(runs):
+        samples: dict[str, list[float]] = {name: [] for name in ops}
         for _ in range(rounds):
-            spent[0] = 0.0
-            op()
-            shares.append(spent[0])
-    finally:
-        BaseClient._make_api_call = original
-    return statistics.median(shares)
+            for name, op in ops.items():
+                samples[name].append(op.cpu())
+        passes.append(samples)
+    return passes
+
+
+class BotocoreShare:
+    """CPU seconds spent inside botocore's API calls on one client, timed during the measured
+    requests themselves: from the first event an API call emits (``provide-client-params``) to
+    its last (``after-call``): validating, serialising, signing, sending, receiving, parsing
+    (and X-Ray's trace header, which its patch adds to each request in there). PynamoDB's work
+    and X-Ray's subsegment around each call lie outside it."""
+
+    _EVENTS = (
+        ("provide-client-params.dynamodb", "_start", "register_first"),
+        ("after-call.dynamodb", "_stop", "register_last"),
+        ("after-call-error.dynamodb", "_stop", "register_last"),
+    )
+
+    def __init__(self, client) -> None:
+        self._emitter = client.meta.events
+        self._started = 0.0
+        self.spent = 0.0
+        self.calls = 0
+
+    def _start(self, **_) -> None:
+        self.calls += 1
+        self._started = time.process_time()
+
+    def _stop(self, **_) -> None:
+        self.spent += time.process_time() - self._started
+
+    def __enter__(self) -> BotocoreShare:
+        for event, handler, how in self._EVENTS:
+            getattr(self._emitter, how)(event, getattr(self, handler))
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        for event, handler, _ in self._EVENTS:
+            self._emitter.unregister(event, getattr(self, handler))
+
+    def take(self) -> tuple[float, int]:
+        """(seconds, calls) since the last take."""
+        taken = (self.spent, self.calls)
+        self.spent, self.calls = 0.0, 0
+        return taken
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def _ms(seconds: float, digits: int = 1) -> str:
+    return f"{seconds * 1000:.{digits}f} ms"
+
+
+def _expect_status(response: dict, status: int) -> dict:
+    if response.get("statusCode") != status:
+        raise AssertionError(f"expected HTTP {status}, got {response.get('statusCode')}: {response.get('body')}")
+    return response
+
+
+AS_PRODUCTION = (
+    "browser client (cookies, CSRF) through the Lambda handler; Tracer on with every request sampled "
+    "(X-Ray SDK in its Lambda context, segments serialised and sent over UDP to a local sink), Metrics on"
+)
 
 
 # -- 2. CPU per password login --------------------------------------------------------------
 
 
-def login_cpu(harness: Harness, rounds: int = 30) -> Row:
+def login_cpu(harness: Harness, xray: XRaySink | None = None, runs: int = CPU_RUNS, rounds: int = CPU_ROUNDS) -> Row:
+    """A browser's password login as production runs it, against one argon2id verify.
+
+    Both are timed alternately, ``runs`` times ``rounds`` rounds. botocore's share is timed
+    in the same logins (:class:`BotocoreShare`). The figure is the median of the runs'
+    ratios (each run: median login / median verify); the fastest run is shown beside it.
+    """
     from chalicelib.domain import passwords
+    from chalicelib.store import tables
 
     _, citizen = harness.registered()
     stored = passwords.hash_password(citizen.password)  # the parameters the account's own hash has
     form = {"method": "password", "identifier": citizen.id_number, "password": citizen.password}
+    browser = harness.lambda_browser()
+    botocore = BotocoreShare(tables.client())
+    per_login: list[tuple[float, int, int]] = []  # botocore seconds, its calls, segments sent
 
-    def login():
-        # The mobile app's request, straight into the Lambda handler.
-        response = harness.invoke("POST", "/api/sessions", form, {"X-Hall-Client": "app"})
-        assert response["statusCode"] == 200, response
+    def request() -> dict:
+        botocore.take()
+        if xray is not None:
+            xray.drain()
+        return browser.event("POST", "/api/sessions", form)
 
-    def verify():
-        assert passwords._hasher.verify(stored, citizen.password)
+    def answered(response: dict) -> None:
+        browser.receive(_expect_status(response, 200))
+        per_login.append((*botocore.take(), xray.drain() if xray is not None else 0))
 
-    for _ in range(3):  # warm: lazy imports, pydantic schemas, connection pools
-        login()
-        verify()
-    app_s, floor_s = _interleaved(login, verify, rounds)
-    client_s = _dynamodb_client_share(login, rounds)
-    ratio = _ratio(app_s, floor_s)
+    def verified(ok: bool) -> None:
+        assert ok
+
+    login = Timed(browser.handle, request, answered)
+    verify = Timed(lambda _: passwords._hasher.verify(stored, citizen.password), finish=verified)
+    with botocore:
+        for _ in range(5):  # warm: lazy imports, pydantic schemas, connection pools
+            login.cpu()
+            verify.cpu()
+        per_login.clear()
+        passes = _interleaved_runs({"login": login, "verify": verify}, runs, rounds)
+
+    run_figures = []
+    for i, samples in enumerate(passes):
+        mine = per_login[i * rounds : (i + 1) * rounds]
+        app_s, floor_s = statistics.median(samples["login"]), statistics.median(samples["verify"])
+        run_figures.append(
+            {
+                "login_cpu_ms": app_s * 1000,
+                "argon2_verify_cpu_ms": floor_s * 1000,
+                "ratio": app_s / floor_s,
+                "botocore_cpu_ms": statistics.median(b for b, _, _ in mine) * 1000,
+            }
+        )
+    ratio = _summary([r["ratio"] for r in run_figures])
+    app = _summary([r["login_cpu_ms"] / 1000 for r in run_figures])
+    floor = _summary([r["argon2_verify_cpu_ms"] / 1000 for r in run_figures])
+    client_s = statistics.median(r["botocore_cpu_ms"] / 1000 for r in run_figures)
+    calls = statistics.median(c for _, c, _ in per_login)
+    segments = statistics.median(s for _, _, s in per_login)
+    ok = ratio["median"] <= 1.25
+    budget = 0.25 * floor["median"]
+    other = app["median"] - floor["median"] - client_s
     row = Row(
         "2. App CPU per password login (floor: one argon2id verify)",
         "password login, CPU",
-        f"{app_s * 1000:.1f} ms",
-        f"{floor_s * 1000:.1f} ms",
-        ratio,
+        f"{_ms(app['median'])} (min {_ms(app['min'])})",
+        f"{_ms(floor['median'])} (min {_ms(floor['min'])})",
+        round(ratio["median"], 3),
         "≤ 1.25",
-        ratio is not None and ratio <= 1.25,
+        ok,
         {
-            "login_cpu_ms": app_s * 1000,
-            "argon2_verify_cpu_ms": floor_s * 1000,
-            "botocore_cpu_ms": client_s * 1000,
+            "as": AS_PRODUCTION,
+            "runs": runs,
             "rounds": rounds,
+            "ratio_median": ratio["median"],
+            "ratio_min": ratio["min"],
+            "ratio_max": ratio["max"],
+            "login_cpu_ms": app["median"] * 1000,
+            "login_cpu_ms_min": app["min"] * 1000,
+            "argon2_verify_cpu_ms": floor["median"] * 1000,
+            "argon2_verify_cpu_ms_min": floor["min"] * 1000,
+            "botocore_cpu_ms": client_s * 1000,
+            "dynamodb_calls": calls,
+            "xray_segments_sent": segments,
+            "per_run": run_figures,
         },
     )
-    if not row.ok:
-        other = app_s - floor_s - client_s
-        row.note = (
-            f"beyond the argon2id verify: {client_s * 1000:.1f} ms in botocore for the 3 DynamoDB calls "
-            f"(build, sign, send, parse) and {other * 1000:.1f} ms of everything else (PynamoDB, Chalice, the app)"
+    per_call = client_s / calls if calls else 0.0
+    row.note = (
+        f"median of {runs} runs × {rounds} logins (run ratios {ratio['min']:.2f}–{ratio['max']:.2f}), as production "
+        f"runs them: {AS_PRODUCTION}; {segments:g} segments sent per login. Beyond the argon2id verify: "
+        f"{_ms(client_s)} in botocore for the {calls:g} DynamoDB round trips ({_ms(per_call, 2)} each: build, sign, "
+        f"send, parse; timed within the same logins) and {_ms(other)} of everything else (Chalice, PynamoDB, X-Ray "
+        f"subsegments, Powertools, the app). The goal leaves {_ms(budget)} beyond the verify"
+    )
+    if not ok:
+        if client_s >= budget:
+            row.note += (
+                f"; botocore alone takes {client_s / budget:.1f}× that, so no change outside botocore meets it "
+                f"(without botocore's share the login would be {(app['median'] - client_s) / floor['median']:.2f}× "
+                f"the verify)"
+            )
+        else:
+            row.note += f"; the rest would have to shrink from {_ms(other)} to {_ms(budget - client_s)}"
+        fewer = (app["median"] - per_call) / floor["median"]
+        row.note += (
+            f". One round trip fewer {'would' if fewer <= 1.25 else 'would not'} meet it (about {fewer:.2f}×: "
+            f"botocore's share for {calls - 1:g} calls, the rest unchanged), and none is dropped for it: the try "
+            f"is reserved before the verify so that parallel guesses cannot pass the lock (docs/architecture.md)"
         )
     return row
 
@@ -172,43 +298,96 @@ def login_cpu(harness: Harness, rounds: int = 30) -> Row:
 # -- 3. CPU per authenticated read ------------------------------------------------------------
 
 
-def read_cpu(harness: Harness, rounds: int = 300) -> Row:
-    import boto3
-
-    from chalicelib import crypto, settings
+def read_cpu(harness: Harness, xray: XRaySink | None = None, runs: int = CPU_RUNS, rounds: int = CPU_ROUNDS) -> Row:
+    """A browser's ``GET /api/me`` as production runs it, against one GetItem of the same session
+    item made on the app's own botocore client (chalicelib.store.tables' shared client: its
+    settings, its connection pool, traced by the same X-Ray patch), in an invocation of its own."""
+    from bench.stack import new_trace
+    from chalicelib import crypto
+    from chalicelib.store import tables
     from chalicelib.store.models import SessionModel
 
-    browser, _ = harness.registered()
-    cfg = settings.get()
-    client = boto3.client("dynamodb", endpoint_url=cfg.dynamodb_endpoint, region_name=cfg.region)
-    token = browser.cookies["hall_session"]
-    key = {"token_hash": {"S": crypto.hash_token(token)}}
+    registered, _ = harness.registered()
+    browser = harness.lambda_browser()
+    browser.cookies.update(registered.cookies)
+    client = tables.client()
+    key = {"token_hash": {"S": crypto.hash_token(registered.cookies["hall_session"])}}
     table = SessionModel.Meta.table_name
-    cookie = {"Cookie": f"hall_session={token}"}
 
-    def me():
-        # The browser's request, straight into the Lambda handler.
-        response = harness.invoke("GET", "/api/me", None, cookie)
-        assert response["statusCode"] == 200, response
+    def request() -> dict:
+        if xray is not None:
+            xray.drain()
+        return browser.event("GET", "/api/me")
 
-    def raw_get():
-        assert "Item" in client.get_item(TableName=table, Key=key)
+    def answered(response: dict) -> None:
+        browser.receive(_expect_status(response, 200))
 
+    def invocation(sampled: bool) -> Callable[[], None]:
+        def prepare() -> None:
+            if xray is not None:
+                xray.drain()
+            new_trace(sampled)
+
+        return prepare
+
+    def found(answer: dict) -> None:
+        assert "Item" in answer
+
+    def get_item(_) -> dict:
+        return client.get_item(TableName=table, Key=key)
+
+    me = Timed(browser.handle, request, answered)
+    raw_get = Timed(get_item, invocation(sampled=True), found)
+    raw_get_unsampled = Timed(get_item, invocation(sampled=False), found)
+    ops = {"me": me, "raw_get": raw_get, "raw_get_unsampled": raw_get_unsampled}
     for _ in range(20):
-        me()
-        raw_get()
-    app_s, floor_s = _interleaved(me, raw_get, rounds)
-    ratio = _ratio(app_s, floor_s)
-    return Row(
-        "3. App CPU per authenticated read (floor: one raw boto3 GetItem)",
+        for op in ops.values():
+            op.cpu()
+    passes = _interleaved_runs(ops, runs, rounds)
+
+    run_figures = [
+        {
+            "me_cpu_ms": statistics.median(p["me"]) * 1000,
+            "raw_getitem_cpu_ms": statistics.median(p["raw_get"]) * 1000,
+            "raw_getitem_unsampled_cpu_ms": statistics.median(p["raw_get_unsampled"]) * 1000,
+            "ratio": statistics.median(p["me"]) / statistics.median(p["raw_get"]),
+        }
+        for p in passes
+    ]
+    ratio = _summary([r["ratio"] for r in run_figures])
+    app = _summary([r["me_cpu_ms"] / 1000 for r in run_figures])
+    floor = _summary([r["raw_getitem_cpu_ms"] / 1000 for r in run_figures])
+    unsampled = statistics.median(r["raw_getitem_unsampled_cpu_ms"] / 1000 for r in run_figures)
+    row = Row(
+        "3. App CPU per authenticated read (floor: one GetItem on the app's client)",
         "GET /api/me, CPU",
-        f"{app_s * 1000:.2f} ms",
-        f"{floor_s * 1000:.2f} ms",
-        ratio,
+        f"{_ms(app['median'], 2)} (min {_ms(app['min'], 2)})",
+        f"{_ms(floor['median'], 2)} (min {_ms(floor['min'], 2)})",
+        round(ratio["median"], 3),
         "≤ 2.0",
-        ratio is not None and ratio <= 2.0,
-        {"me_cpu_ms": app_s * 1000, "raw_getitem_cpu_ms": floor_s * 1000, "rounds": rounds},
+        ratio["median"] <= 2.0,
+        {
+            "as": AS_PRODUCTION,
+            "runs": runs,
+            "rounds": rounds,
+            "ratio_median": ratio["median"],
+            "ratio_min": ratio["min"],
+            "ratio_max": ratio["max"],
+            "me_cpu_ms": app["median"] * 1000,
+            "me_cpu_ms_min": app["min"] * 1000,
+            "raw_getitem_cpu_ms": floor["median"] * 1000,
+            "raw_getitem_cpu_ms_min": floor["min"] * 1000,
+            "raw_getitem_unsampled_cpu_ms": unsampled * 1000,
+            "per_run": run_figures,
+        },
     )
+    row.note = (
+        f"median of {runs} runs × {rounds} reads (run ratios {ratio['min']:.2f}–{ratio['max']:.2f}), as production "
+        f"runs them. The floor is one GetItem on the app's shared botocore client, sampled and traced like the "
+        f"app's own calls; left unsampled it takes {_ms(unsampled, 2)} "
+        f"({app['median'] / unsampled:.2f}× for the read against it)"
+    )
+    return row
 
 
 # -- 4. cold start ----------------------------------------------------------------------------
@@ -463,7 +642,7 @@ def _cleanup_capacity(users: int, counter: RoundTripCounter, now) -> dict:
 
     from chalicelib.domain.lockout import unlock_bucket
     from chalicelib.jobs import lockout_cleanup
-    from chalicelib.store import flows as flow_store
+    from chalicelib.store import records as flow_store
 
     use_fresh_tables()
     started = time.perf_counter()

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.counting import Calls
 
-__all__ = ["FLOWS", "AtMost", "Exactly", "Flow", "Goal", "Harness", "WritesInOneTransaction", "expect"]
+__all__ = ["FLOWS", "AtMost", "Exactly", "Flow", "Goal", "Harness", "LambdaBrowser", "WritesInOneTransaction", "expect"]
 
 
 # -- goals ---------------------------------------------------------------------------------
@@ -102,12 +102,11 @@ class Harness:
 
         return new_citizen()
 
-    def invoke(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> dict:
-        """Call the Lambda handler itself with an API Gateway proxy event, as Lambda does:
-        no test client in between, so CPU figures are the app's own."""
-        from devtools.events import proxy_event
-
-        return self.app(proxy_event(method, path, body, headers), None)
+    def lambda_browser(self) -> LambdaBrowser:
+        """A browser talking to the Lambda handler itself, already holding its CSRF cookie."""
+        browser = LambdaBrowser(self.app)
+        browser.request("GET", "/api/csrf")
+        return browser
 
     def registered(self):
         """A citizen with an account, and the browser that registered them (logged in)."""
@@ -115,6 +114,55 @@ class Harness:
         citizen = self.citizen()
         expect(browser.register(citizen), 201)
         return browser, citizen
+
+
+class LambdaBrowser:
+    """A browser as the hall's pages drive it (keeps cookies, sends ``X-CSRF-Token`` from the
+    ``hall_csrf`` cookie), talking to the Lambda handler itself with API Gateway proxy events:
+    no test client in between.
+
+    A request is three steps so a figure can time the app alone: :meth:`event` is API
+    Gateway's and the Lambda runtime's part (the event, a new trace id: ``sampled`` says
+    whether X-Ray records it), :meth:`handle` is the function, :meth:`receive` is the
+    browser's part (it keeps the cookies it is sent).
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.cookies: dict[str, str] = {}
+
+    def event(self, method: str, path: str, body: dict | None = None, sampled: bool = True) -> dict:
+        from bench.stack import new_trace
+        from devtools.events import proxy_event
+
+        headers = {}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method not in ("GET", "HEAD") and "hall_csrf" in self.cookies:
+            headers["X-CSRF-Token"] = self.cookies["hall_csrf"]
+        new_trace(sampled)
+        return proxy_event(method, path, body, headers)
+
+    def handle(self, event: dict) -> dict:
+        return self.app(event, None)
+
+    def receive(self, response: dict) -> dict:
+        from http.cookies import SimpleCookie
+
+        headers = response.get("multiValueHeaders") or {}
+        single = (response.get("headers") or {}).get("Set-Cookie")
+        for value in headers.get("Set-Cookie") or ([single] if single else []):
+            jar = SimpleCookie()
+            jar.load(value)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        return self.receive(self.handle(self.event(method, path, body)))
 
 
 @dataclass(frozen=True)
@@ -222,7 +270,7 @@ def _cleanup_setup(h: Harness):
     from chalicelib import clock
     from chalicelib.domain.lockout import unlock_bucket
     from chalicelib.jobs import lockout_cleanup
-    from chalicelib.store import flows as flow_store
+    from chalicelib.store import records as flow_store
     from chalicelib.store.models import LockoutModel
 
     now = clock.now().replace(minute=30, second=0, microsecond=0)

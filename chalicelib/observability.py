@@ -4,6 +4,12 @@ Metric names are PascalCase events (``LoginSucceeded``, ``SmsCodeSent``) with a
 ``method`` or ``purpose`` dimension. Log lines carry the request's correlation id
 and the citizen's internal account id, never an ID number, phone, name, code or
 token: callers pass masked values or MACs only.
+
+Every request gets the middleware's ``request`` line with its status; a flow adds what
+happened to that line with ``logger.append_keys`` (``event``, ``account_id``, ...) rather
+than writing a line of its own, so a login or a registration is one line. Traces do not
+capture handlers' answers (``POWERTOOLS_TRACER_CAPTURE_RESPONSE`` is false in
+.chalice/config.json): an answer carries the session token and the CSRF token.
 """
 
 from __future__ import annotations

@@ -167,4 +167,23 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    """Whether the hash was made with other parameters than the hasher's (then it is replaced).
+
+    What ``check_needs_rehash`` decides, without parsing the hash on every login: an
+    encoded hash starts with its parameters (``$argon2id$v=19$m=19456,t=2,p=1$``) and
+    then holds the salt and the digest in unpadded base64, so that prefix and the
+    encoded length are the parameters. Both are worked out once per hasher.
+    """
+    hasher = _hasher
+    form = needs_rehash.__dict__.get("form")
+    if form is None or form[0] is not hasher:  # the first call, or another hasher (tests swap it)
+        from argon2.low_level import ARGON2_VERSION
+
+        prefix = (
+            f"$argon2{hasher.type.name.lower()}$v={ARGON2_VERSION}"
+            f"$m={hasher.memory_cost},t={hasher.time_cost},p={hasher.parallelism}$"
+        )
+        encoded_length = len(prefix) + (4 * hasher.salt_len + 2) // 3 + 1 + (4 * hasher.hash_len + 2) // 3
+        form = needs_rehash.__dict__["form"] = (hasher, prefix, encoded_length)
+    _, prefix, encoded_length = form
+    return not (len(stored_hash) == encoded_length and stored_hash.startswith(prefix))

@@ -43,11 +43,11 @@ def test_a_transaction_over_three_tables_is_one_round_trip():
 
 def test_a_failed_conditional_write_still_counts():
     from chalicelib import clock
-    from chalicelib.store import flows
+    from chalicelib.store import records
 
     counter = RoundTripCounter()
     with counter.counting() as calls:
-        assert flows.consume_captcha("never-issued", clock.now()) is None
+        assert records.consume_captcha("never-issued", clock.now()) is None
 
     assert calls.round_trips == 1
     assert calls.items[0].error == "ConditionalCheckFailedException"

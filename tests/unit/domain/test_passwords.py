@@ -276,6 +276,38 @@ def test_a_hash_made_with_weaker_parameters_needs_rehash():
     assert needs_rehash(hash_password("Jshall#2024")) is False
 
 
+@pytest.mark.parametrize(
+    "made_with",
+    [
+        {},  # the hasher's own parameters
+        {"time_cost": 3},
+        {"memory_cost": 19 * 1024 * 2},
+        {"memory_cost": 1945},  # a prefix of the current memory cost's digits
+        {"parallelism": 2},
+        {"salt_len": 8},
+        {"salt_len": 17},
+        {"hash_len": 16},
+        {"type": "I"},
+    ],
+)
+def test_needs_rehash_decides_what_argon2s_own_check_decides(made_with):
+    from argon2 import Type
+
+    current = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+    other = {**current, **made_with}
+    if "type" in other:
+        other["type"] = Type[other["type"]]
+    stored = PasswordHasher(**other).hash("Jshall#2024")
+    assert needs_rehash(stored) is passwords._hasher.check_needs_rehash(stored) is (made_with != {})
+
+
+def test_needs_rehash_follows_the_hasher_in_use(monkeypatch):
+    stored = hash_password("Jshall#2024")
+    assert needs_rehash(stored) is False
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=3, memory_cost=19 * 1024, parallelism=1))
+    assert needs_rehash(stored) is True
+
+
 def test_a_garbled_stored_hash_verifies_nothing():
     assert verify_password("not-a-hash", "Jshall#2024") is False
 
