@@ -4,7 +4,8 @@ An SMS code is 6 digits, valid 5 minutes, single use, dead after 5 wrong tries,
 bound to one phone and one purpose. A resend replaces the previous code (which
 dies) but keeps its wrong-try count; resends come no sooner than 60 seconds and
 at most 10 a day per phone. A graphic captcha must be solved before any SMS is
-sent: single use, valid 2 minutes.
+sent: single use, valid 2 minutes. Its spoken alternative (语音验证码), for citizens
+who cannot see the picture, is the same check with digits heard instead of letters seen.
 
 What a citizen types back is folded like every identifier (full-width forms and
 letter case only, :mod:`chalicelib.domain.folding`): another script's digits
@@ -13,6 +14,7 @@ are never read as 0-9.
 
 from __future__ import annotations
 
+import hmac
 import secrets
 from datetime import timedelta
 from enum import Enum
@@ -21,9 +23,11 @@ from chalicelib.domain.folding import ASCII_DIGITS, fold_full_width, upper_ascii
 from chalicelib.domain.identity import InvalidValue
 
 __all__ = [
+    "AUDIO_CAPTCHA",
     "CAPTCHA",
     "SMS_CODE",
     "Purpose",
+    "judge_code",
     "new_captcha_text",
     "new_sms_code",
     "normalize_captcha_answer",
@@ -66,16 +70,29 @@ class CaptchaPolicy:
     alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
+class AudioCaptchaPolicy(CaptchaPolicy):
+    """The spoken captcha (WCAG 1.1.1): same lifetime and single use, read out as digits.
+
+    The captcha library's only voice reads English; letters heard that way are easily
+    confused (B/D/E/G/P/T/V/Z) and less widely known than digits, so it says digits only,
+    six of them, about as hard to guess as the picture's four letters and digits.
+    """
+
+    length = 6
+    alphabet = "0123456789"
+
+
 SMS_CODE = SmsCodePolicy()
 CAPTCHA = CaptchaPolicy()
+AUDIO_CAPTCHA = AudioCaptchaPolicy()
 
 
 def new_sms_code() -> str:
     return f"{secrets.randbelow(10**SMS_CODE.length):0{SMS_CODE.length}d}"
 
 
-def new_captcha_text() -> str:
-    return "".join(secrets.choice(CAPTCHA.alphabet) for _ in range(CAPTCHA.length))
+def new_captcha_text(policy: CaptchaPolicy = CAPTCHA) -> str:
+    return "".join(secrets.choice(policy.alphabet) for _ in range(policy.length))
 
 
 def normalize_sms_code(raw: str | None) -> str:
@@ -93,11 +110,13 @@ def validate_sms_code(raw: str | None) -> str:
     return code
 
 
-_CAPTCHA_ALPHABET = frozenset(CAPTCHA.alphabet)
+# One check for both kinds (it does not know which was issued): a digit typed for the picture,
+# which has no 0 or 1, is a wrong answer like any other.
+_CAPTCHA_ALPHABET = frozenset(CAPTCHA.alphabet) | frozenset(AUDIO_CAPTCHA.alphabet)
 
 
 def normalize_captcha_answer(raw: str | None) -> str:
-    """A typed captcha answer in the captcha's alphabet (trimmed, full-width folded, upper-cased),
+    """A typed captcha answer in the captchas' alphabets (trimmed, full-width folded, upper-cased),
     or "" when it holds any other character: such an answer can only be wrong."""
     answer = upper_ascii(fold_full_width(raw).strip())
     return answer if set(answer) <= _CAPTCHA_ALPHABET else ""
@@ -130,3 +149,18 @@ class ResendTooSoon(CodeError):
     def __init__(self, retry_after: int) -> None:
         super().__init__(retry_after)
         self.retry_after = retry_after
+
+
+def judge_code(stored_hash: str, candidate_hash: str, tries_counted: int, policy: SmsCodePolicy) -> None:
+    """The rule for a code whose try has already been counted (``tries_counted`` includes it).
+
+    Returns when the candidate matches; otherwise raises :class:`CodeMismatch` with the
+    tries left, or :class:`CodeExhausted` when this was the last one. Comparison is in
+    constant time: the hashes are keyed MACs of a 6-digit code.
+    """
+    if hmac.compare_digest(stored_hash.encode(), candidate_hash.encode()):
+        return
+    tries_left = policy.max_wrong_tries - tries_counted
+    if tries_left <= 0:
+        raise CodeExhausted()
+    raise CodeMismatch(tries_left)

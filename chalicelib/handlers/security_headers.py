@@ -10,14 +10,15 @@ from __future__ import annotations
 
 __all__ = ["CONTENT_SECURITY_POLICY", "NO_STORE", "STATIC_PREFIX", "STRICT_TRANSPORT_SECURITY", "security_headers"]
 
-# No inline script or style and no eval anywhere: the pages load /static/hall.js and
-# /static/hall.css only (tests/functional/test_web_security.py scans the templates).
+# No inline script or style and no eval anywhere: the pages load the ES modules and the
+# stylesheet under /static/ only (tests/functional/test_web_security.py scans the templates).
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",  # the graphic captcha is a data: URL
+        "media-src 'self' data:",  # and so is its spoken alternative (语音验证码)
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -1,4 +1,4 @@
-"""Graphic captchas and SMS codes (图形验证码, 短信验证码), for every flow that needs them."""
+"""Captchas (图形验证码 and its spoken alternative, 语音验证码) and SMS codes (短信验证码), for every flow."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from chalicelib.domain.codes import Purpose
 from chalicelib.errors import HallError
 from chalicelib.guards import captcha
 from chalicelib.handlers import web
+from chalicelib.methods import registry
 from chalicelib.methods.sms_code import codes
 from chalicelib.observability import tracer
 
@@ -18,11 +19,21 @@ bp = Blueprint(__name__)
 @bp.route("/api/captchas", methods=["POST"])
 @tracer.capture_method
 def new_captcha():
+    """A captcha to read (the default), or with ``{"kind": "audio"}`` the same check to listen to."""
     request = bp.current_request
     web.require_csrf(request)
-    web.json_body(request)  # no fields, but a body is refused like any POST's when malformed
-    challenge = captcha.issue(web.context(request))
-    return {"captcha_id": challenge.captcha_id, "image": challenge.image, "expires_in": challenge.expires_in}
+    body = web.json_body(request)
+    try:
+        kind = captcha.CaptchaKind(body.get("kind", captcha.CaptchaKind.IMAGE.value))
+    except ValueError:
+        raise HallError.validation_failed({"kind": "不支持的验证码类型"}) from None
+    challenge = captcha.issue(web.context(request), kind)
+    return {
+        "captcha_id": challenge.captcha_id,
+        "kind": challenge.kind.value,
+        challenge.kind.value: challenge.media,  # "image" or "audio": a data: URL
+        "expires_in": challenge.expires_in,
+    }
 
 
 @bp.route("/api/sms-codes", methods=["POST"])
@@ -41,6 +52,9 @@ def send_sms_code():
     try:
         purpose = Purpose(form.purpose)
     except ValueError:
+        purpose = None
+    # A code is sent only for a flow that exists to read it (recovery, appeals... come later).
+    if purpose is None or purpose not in registry.sms_purposes():
         fields["purpose"] = "不支持的验证码用途"
     if fields:
         raise HallError.validation_failed(fields)

@@ -21,6 +21,32 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+# Values for path parameters that reach a page; any other parameter gets "x".
+PATH_VALUES = {"key": "personal"}
+# Queries that show another state of the same page.
+PAGE_STATES = ["/appeal?type=phone_taken", "/login?tab=sms", "/login?tab=qr"]
+
+
+def page_paths() -> list[str]:
+    """Every GET route outside /api/ and /static/, read from the app, with its path parameters
+    filled in, and a few states of them. A route that answers something else is not a page:
+    callers look at what each answers."""
+    from app import app
+
+    routes = (route for route, methods in app.routes.items() if "GET" in methods)
+    paths = sorted(route for route in routes if not route.startswith(("/api/", "/static/")))
+    return [re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path) for path in paths] + PAGE_STATES
+
+
+def html_pages(page: Page):
+    """Open each of the app's pages in turn (page_paths), yielding the path of each that is HTML."""
+    for path in page_paths():
+        reply = page.goto(path)
+        if reply is not None and reply.headers.get("content-type", "").startswith("text/html"):
+            assert reply.status == 200, path
+            yield path
+
+
 def masked_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
@@ -71,6 +97,43 @@ def request_sms_code(page: Page, form_id: str, phone: str, screenshot: str | Non
     # The button counts down before a resend is possible, and the page says where the code went.
     expect(send).to_be_disabled()
     expect(send).to_have_text(re.compile(r"^\d+秒后重新获取$"))
+    expect(form.locator(".code-sent")).to_contain_text(f"短信验证码已发送至{masked_phone(phone)}")
+    return sms_code(page, phone)
+
+
+def request_sms_code_by_ear(page: Page, form_id: str, phone: str) -> str:
+    """Click 获取验证码 and pass the captcha as a citizen who cannot see the picture: reach
+    播放语音验证码 from the keyboard, listen, ask for another (听不清，换一个), type the digits
+    heard (read from the dev outbox), and return the SMS code that was sent."""
+    form = page.locator(f"#{form_id}")
+    form.get_by_role("button", name="获取验证码").click()
+    dialog = page.get_by_role("dialog", name="图形验证码")
+    answer_box = dialog.get_by_label("图形验证码", exact=True)
+    expect(answer_box).to_be_focused()
+    picture_id = page.locator("#captcha-id")
+    expect(picture_id).not_to_have_value("")
+    picture = picture_id.input_value()
+    # Shift+Tab from the answer reaches 播放语音验证码; Enter plays a spoken captcha.
+    page.keyboard.press("Shift+Tab")
+    expect(dialog.get_by_role("button", name="播放语音验证码")).to_be_focused()
+    page.keyboard.press("Enter")
+    audio = page.locator("#captcha-audio")
+    expect(audio).to_have_attribute("src", re.compile(r"^data:audio/wav;base64,"))
+    expect(picture_id).not_to_have_value(re.compile(f"^$|^{re.escape(picture)}$"))
+    page.wait_for_function("() => document.querySelector('#captcha-audio').currentTime > 0")
+    # 听不清，换一个: the next Tab, and a new spoken captcha whose id is the one answered.
+    first = picture_id.input_value()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="听不清，换一个")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(picture_id).not_to_have_value(re.compile(f"^$|^{re.escape(first)}$"))
+    spoken = picture_id.input_value()
+    answer = captcha_answer(page, spoken)
+    assert re.fullmatch(r"[0-9]{6}", answer), answer
+    dialog.get_by_label("语音验证码", exact=True).fill(answer)
+    shot(page, "captcha-dialog-spoken")
+    dialog.get_by_role("button", name="确认").click()
+    expect(dialog).to_be_hidden()
     expect(form.locator(".code-sent")).to_contain_text(f"短信验证码已发送至{masked_phone(phone)}")
     return sms_code(page, phone)
 

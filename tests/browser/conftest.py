@@ -71,17 +71,26 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium, hall, request):
-    """A fresh browser context (no cookies) on the hall, in Chinese, at a desktop size."""
+# Console errors that mean the page script did not run as written: something the CSP refused,
+# a module the browser would not load (wrong content type), a component that failed to start.
+CONSOLE_PROBLEMS = ("Content Security Policy", "module script", "data-module=")
+
+
+def _console_problem(message, problems: list[str]) -> None:
+    if message.type == "error" and any(sign in message.text for sign in CONSOLE_PROBLEMS):
+        problems.append(f"console: {message.text}")
+
+
+def _page(chromium, hall, request, **options):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=15_000)
-    context = chromium.new_context(base_url=hall, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(base_url=hall, locale="zh-CN", viewport={"width": 1280, "height": 900}, **options)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     problems: list[str] = []
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on("console", lambda message: _console_problem(message, problems))
     yield tab
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     if failed:
@@ -89,3 +98,16 @@ def page(chromium, hall, request):
         tab.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}.png"), full_page=True)
     context.close()
     assert not problems, problems
+
+
+@pytest.fixture
+def page(chromium, hall, request):
+    """A fresh browser context (no cookies) on the hall, in Chinese, at a desktop size."""
+    yield from _page(chromium, hall, request)
+
+
+@pytest.fixture
+def axe_page(chromium, hall, request):
+    """Like `page`, but the context bypasses the hall's CSP so that axe-core can be injected
+    (tests/browser/axe.py). Only for the accessibility checks: every other test keeps the CSP."""
+    yield from _page(chromium, hall, request, bypass_csp=True)

@@ -12,7 +12,14 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.citizen import expect_logged_in_as, expect_logged_out, login_by_password, request_sms_code, shot
+from tests.browser.citizen import (
+    expect_logged_in_as,
+    expect_logged_out,
+    login_by_password,
+    request_sms_code,
+    request_sms_code_by_ear,
+    shot,
+)
 from tests.support import make_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -78,6 +85,31 @@ def test_a_new_citizen_registers_sees_the_masked_name_logs_out_and_back_in(page:
     login_by_password(page, phone, password)
     expect(page).to_have_url(f"{hall}/")
     expect_logged_in_as(page, "张*")
+
+
+def test_a_citizen_who_cannot_see_the_captcha_registers_with_the_spoken_one(page: Page, hall):
+    from tests.support import make_resident_id
+
+    # GIVEN a new citizen typing their phone the way it is often written: +86 and hyphens
+    phone = make_phone()
+    typed_phone = f"+86 {phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    page.goto("/register")
+    form = page.locator("#register-form")
+    form.get_by_label("证件号码").fill(make_resident_id(birth="19850506"))
+    form.get_by_label("姓名").fill("林听")
+    form.get_by_label("移动电话").fill(typed_phone)
+
+    # WHEN they pass the captcha by ear (语音验证码) and finish the registration
+    code = request_sms_code_by_ear(page, "register-form", phone)
+    form.get_by_label("短信验证码").fill(code)
+    form.get_by_label("密码", exact=True).fill("Lin#Ting2025")
+    form.get_by_label("确认密码").fill("Lin#Ting2025")
+    form.get_by_label("我已阅读并同意《个人用户注册协议》中的内容").check()
+    form.get_by_role("button", name="注册").click()
+
+    # THEN they are registered and logged in
+    expect(page).to_have_url(f"{hall}/")
+    expect_logged_in_as(page, "林*")
 
 
 def test_login_by_password_with_id_number(page: Page, hall):

@@ -19,8 +19,8 @@ from tests.support import Browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Values for path parameters that reach the view's success path; any other parameter gets "x".
@@ -266,7 +266,7 @@ def test_given_any_429_when_answered_then_retry_after_says_when_to_come_back(bro
         def refuse(*_a, _error=error, **_k):
             raise _error
 
-        monkeypatch.setattr(login, "login", refuse)
+        monkeypatch.setattr(login, "begin", refuse)
         # WHEN a request meets it
         reply = browser.post("/api/sessions", {"method": "password", "identifier": "a", "password": "b"})
         # THEN Retry-After carries the seconds the body gives, with the headers
@@ -282,7 +282,7 @@ def test_given_a_crash_in_a_view_or_around_it_then_internal_error_with_the_heade
         raise RuntimeError("internal detail that must not leak")
 
     # GIVEN a view that crashes (Chalice answers it in its own shape, which we replace)
-    monkeypatch.setattr(login, "login", explode)
+    monkeypatch.setattr(login, "begin", explode)
     reply = browser.post("/api/sessions", {"method": "password", "identifier": "a", "password": "b"})
     _assert_error_shape(reply, 500, "internal_error")
     _assert_secured(reply)
