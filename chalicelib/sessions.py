@@ -65,7 +65,7 @@ def prepare(account: Account, method: str, now: datetime, client: str) -> Issued
 
 def stored_form(issued: IssuedSession):
     """The record to write for a prepared session (opaque to flows)."""
-    return session_store.new_item(issued.record)
+    return session_store.new_session(issued.record)
 
 
 def resolve(token: str | None, now: datetime, client: str) -> SessionRecord | None:

@@ -238,3 +238,11 @@ class AppClient(_Base):
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         return headers
+
+
+def login_directly(method_id: str, form: dict, ctx):
+    """Begin a login in-process (no HTTP), as the handler does: the registry's method, the flow's step."""
+    from chalicelib.flows import login
+    from chalicelib.methods import registry
+
+    return login.begin(registry.login_method(method_id), {"method": method_id, **form}, ctx)

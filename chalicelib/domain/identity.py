@@ -23,6 +23,7 @@ from chalicelib.domain.folding import ASCII_DIGITS, fold_full_width, upper_ascii
 __all__ = [
     "DocumentType",
     "InvalidValue",
+    "document_types_fitting",
     "looks_like_phone",
     "normalize_id_number",
     "normalize_phone",
@@ -226,3 +227,16 @@ def validate_phone(raw: str | None) -> str:
     if not _PHONE.fullmatch(phone):
         raise InvalidValue("请输入正确的11位移动电话号码")
     return phone
+
+
+def document_types_fitting(number: str, today: date) -> list[DocumentType]:
+    """The document types whose format a (normalised) number fits: an 8-digit number is a
+    valid 台湾居民来往大陆通行证 number and a valid 护照 number, so it fits two."""
+    fitting = []
+    for doc_type in DocumentType:
+        try:
+            validate_id_number(doc_type, number, today)
+        except InvalidValue:
+            continue
+        fitting.append(doc_type)
+    return fitting

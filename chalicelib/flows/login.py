@@ -1,14 +1,21 @@
-"""The login flow (个人用户登录): one flow, many methods.
+"""The login flow (个人用户登录): one flow, many methods, each of one or several steps.
 
-Each method implements :class:`LoginMethod`; the flow looks the method up in an
-explicit registry (no if/elif over methods), lets it authenticate, and opens
-the session that every method shares. Methods still to come (app QR, 电子社保卡,
-江苏政务, 支付宝) register here when they are built.
+A method implements :class:`LoginMethod`, the interface this flow owns. The
+methods are listed by the wiring module (chalicelib/methods/registry.py), which
+the handlers ask; this module never imports a method, and a method imports only
+this interface. A one-step method (password, SMS code) answers ``begin`` with
+:class:`Authenticated`. A method of several steps answers :class:`Pending` (a QR
+shown and polled, RFC 8628's words), :class:`Redirect` (an identity provider's
+page; it comes back through ``proceed``) or :class:`LinkRequired` (an external
+identity that must first be tied to an account), and is asked to ``proceed``
+with the same flow id until it finishes. When a method says Authenticated, the
+flow opens the session every method shares, with the writes the method asked to
+commit alongside it (forget a failure streak, mark a QR collected, ...).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from chalicelib import sessions
@@ -19,44 +26,99 @@ from chalicelib.store import audit
 from chalicelib.store.accounts import Account
 from chalicelib.store.lockouts import account_subject
 
-__all__ = ["Authenticated", "LoginMethod", "login", "methods"]
+__all__ = [
+    "Authenticated",
+    "LinkRequired",
+    "LoginMethod",
+    "Outcome",
+    "Pending",
+    "Redirect",
+    "begin",
+    "proceed",
+]
 
 
 @dataclass(frozen=True)
 class Authenticated:
+    """The citizen proved who they are: open the session."""
+
     account: Account
-    # Store writes the method needs committed with the session (forget a failure
-    # streak, give back a reserved try, ...): opaque to the flow.
+    # Store writes the method needs committed with the session: opaque to the flow.
     session_writes: tuple = ()
 
 
+@dataclass(frozen=True)
+class Pending:
+    """More steps to come: what the client may see (never a secret) and how to go on."""
+
+    flow_id: str
+    status: str = "authorization_pending"  # RFC 8628: authorization_pending, slow_down, ...
+    view: dict = field(default_factory=dict)
+    poll_after: int | None = None
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the browser to ``location`` (an identity provider); it returns through ``proceed``."""
+
+    location: str
+
+
+@dataclass(frozen=True)
+class LinkRequired:
+    """An external identity no account is linked to yet: the citizen proves an account first."""
+
+    flow_id: str
+    provider: str
+
+
+Step = Authenticated | Pending | Redirect | LinkRequired
+
+
 class LoginMethod(Protocol):
+    """How a citizen proves who they are during login. ``id`` is stored in sessions and
+    audit events and never renamed; ``request_model`` is the pydantic model of its
+    requests (``method`` a Literal of its id), one member of the login request's union."""
+
     id: str
+    request_model: type
 
-    def authenticate(self, form: dict, ctx: RequestContext) -> Authenticated:
-        """Prove the citizen's identity from the form, or raise a HallError."""
+    def begin(self, form: dict, ctx: RequestContext) -> Step:
+        """The first request of a login by this method."""
 
-
-def methods() -> dict[str, LoginMethod]:
-    from chalicelib.methods.password.login import PasswordLogin
-    from chalicelib.methods.sms_code.login import SmsCodeLogin
-
-    return {m.id: m for m in (PasswordLogin(), SmsCodeLogin())}
+    def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
+        """A later request of the same login (a poll, a provider's callback, a next step)."""
 
 
-def login(method_id: str, form: dict, ctx: RequestContext) -> sessions.IssuedSession:
-    method = methods().get(method_id)
-    if method is None:
-        raise HallError.unknown_login_method()
+@dataclass(frozen=True)
+class Outcome:
+    """What the handler renders: a session, or the step the method is waiting at."""
+
+    session: sessions.IssuedSession | None = None
+    step: Step | None = None
+
+
+def begin(method: LoginMethod, form: dict, ctx: RequestContext) -> Outcome:
+    return _run(method, lambda: method.begin(form, ctx), ctx)
+
+
+def proceed(method: LoginMethod, flow_id: str, form: dict, ctx: RequestContext) -> Outcome:
+    return _run(method, lambda: method.proceed(flow_id, form, ctx), ctx)
+
+
+def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
     try:
-        result = method.authenticate(form, ctx)
+        step = step_of()
     except HallError as exc:
-        count("LoginFailed", method=method_id, reason=exc.code)
+        count("LoginFailed", method=method.id, reason=exc.code)
         raise
-    account = result.account
-    event = audit.event(account_subject(account.account_id), "LoginSucceeded", ctx.now, method=method_id)
-    issued = sessions.open_session(account, method_id, ctx.now, ctx.client, [event], result.session_writes)
-    count("LoginSucceeded", method=method_id)
-    logger.append_keys(account_id=account.account_id)
-    logger.info("login succeeded", extra={"method": method_id})
-    return issued
+    if not isinstance(step, Authenticated):
+        return Outcome(step=step)
+    account = step.account
+    event = audit.event(account_subject(account.account_id), "LoginSucceeded", ctx.now, method=method.id)
+    issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event], step.session_writes)
+    count("LoginSucceeded", method=method.id)
+    # Facts for the request's one log line (the middleware writes it when the answer is ready).
+    logger.append_keys(account_id=account.account_id, event="login succeeded", login_method=method.id)
+    return Outcome(session=issued)
+

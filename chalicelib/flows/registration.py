@@ -10,6 +10,9 @@ that an ID or phone is taken; so the form cannot probe who is registered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from annotated_types import MaxLen
 
 from chalicelib import sessions, settings
 from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
@@ -29,19 +32,27 @@ from chalicelib.store.lockouts import account_subject
 __all__ = ["RegistrationForm", "register"]
 
 METHOD = "registration"
+SMS_PURPOSE = Purpose.REGISTER
 
 
 @dataclass(frozen=True)
 class RegistrationForm:
-    id_type: str
-    id_number: str
-    name: str
-    phone: str
-    sms_code: str
-    password: str
-    password_confirm: str
-    agreement_accepted: bool
-    agreement_version: str | None = None
+    """The manual's registration form, as the request body carries it.
+
+    The one definition of its fields: the handler parses the body straight into it
+    (pydantic reads the length bounds from the annotations, without this module
+    importing it; the hall's own rules in ``_validate`` speak Chinese).
+    """
+
+    id_type: Annotated[str, MaxLen(40)]
+    id_number: Annotated[str, MaxLen(40)]
+    name: Annotated[str, MaxLen(80)]
+    phone: Annotated[str, MaxLen(20)]
+    sms_code: Annotated[str, MaxLen(10)]
+    password: Annotated[str, MaxLen(64)]
+    password_confirm: Annotated[str, MaxLen(64)]
+    agreement_accepted: bool = False
+    agreement_version: Annotated[str | None, MaxLen(20)] = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +104,7 @@ def _validate(form: RegistrationForm, ctx: RequestContext) -> Valid:
 
 def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
     valid = _validate(form, ctx)
-    codes.verify(valid.phone, Purpose.REGISTER, form.sms_code, ctx)
+    codes.verify(valid.phone, SMS_PURPOSE, form.sms_code, ctx)
     verdict = base_library.library().verify(valid.doc_type.value, valid.id_number, valid.name)
     level = AuthLevel.REAL_NAME if verdict is base_library.Verdict.MATCH else AuthLevel.REGISTERED
     new = accounts.NewAccount(
@@ -128,6 +139,8 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
             raise HallError.family_number_bound() from None
         raise HallError.phone_taken() from None
     count("Registered", level=level.name)
-    logger.append_keys(account_id=account_id)
-    logger.info("account registered", extra={"level": int(level), "base_library": verdict.value})
+    # Facts for the request's one log line (the middleware writes it when the answer is ready).
+    logger.append_keys(
+        account_id=account_id, event="account registered", auth_level=int(level), base_library=verdict.value
+    )
     return issued

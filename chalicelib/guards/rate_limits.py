@@ -11,7 +11,7 @@ from chalicelib.context import RequestContext
 from chalicelib.domain.codes import SMS_CODE, ResendTooSoon
 from chalicelib.errors import HallError
 from chalicelib.observability import count
-from chalicelib.store import flows
+from chalicelib.store import records
 from chalicelib.store.errors import LimitExceededError
 
 __all__ = [
@@ -36,7 +36,7 @@ def retry_after(window_end: datetime, now: datetime) -> int:
 
 def _hit(name: str, subject: str, window: str, limit: int, window_end: datetime, ctx: RequestContext) -> None:
     try:
-        flows.hit_rate_limit(name, subject, window, limit, window_end)
+        records.hit_rate_limit(name, subject, window, limit, window_end)
     except LimitExceededError:
         count("RateLimited", limit=name)
         raise HallError.rate_limited(retry_after(window_end, ctx.now)) from None
@@ -52,7 +52,7 @@ def sms_per_phone(phone_mac: str, ctx: RequestContext) -> None:
     day_end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     limit = settings.get().sms_daily_limit_per_phone
     try:
-        flows.hit_send_window(
+        records.hit_send_window(
             "sms_phone_day", phone_mac, local.strftime("%Y%m%d"), limit, day_end, ctx.now, SMS_CODE.resend_interval
         )
     except LimitExceededError:
@@ -84,19 +84,19 @@ def captcha_per_client(ctx: RequestContext) -> None:
 _PASSWORD_TRIES = "password_failures_client_hour"  # noqa: S105 - a limit name (stored; never renamed)
 
 
-def password_window(ctx: RequestContext) -> flows.RateWindow:
+def password_window(ctx: RequestContext) -> records.RateWindow:
     hour = ctx.now.replace(minute=0, second=0, microsecond=0)
-    key = flows.rate_window_key(_PASSWORD_TRIES, _client(ctx), hour.strftime("%Y%m%d%H"))
-    return flows.RateWindow(key, settings.get().password_failures_per_client_hour, hour + timedelta(hours=1))
+    key = records.rate_window_key(_PASSWORD_TRIES, _client(ctx), hour.strftime("%Y%m%d%H"))
+    return records.RateWindow(key, settings.get().password_failures_per_client_hour, hour + timedelta(hours=1))
 
 
-def check_password_failures(hits: int, window: flows.RateWindow, ctx: RequestContext) -> None:
+def check_password_failures(hits: int, window: records.RateWindow, ctx: RequestContext) -> None:
     """Refuse an address whose window is full (read with the account, before any write)."""
     if hits >= window.limit:
         password_window_full(window, ctx)
 
 
-def password_window_full(window: flows.RateWindow, ctx: RequestContext) -> None:
+def password_window_full(window: records.RateWindow, ctx: RequestContext) -> None:
     count("RateLimited", limit=_PASSWORD_TRIES)
     raise HallError.rate_limited(retry_after(window.ends_at, ctx.now))
 

@@ -14,10 +14,8 @@ bp = Blueprint(__name__)
 @bp.route("/api/registrations", methods=["POST"])
 @tracer.capture_method
 def register():
-    from chalicelib.handlers.schemas import RegistrationRequest
-
     request = bp.current_request
     web.require_csrf(request)
-    form = web.parse(request, RegistrationRequest)
-    issued = registration.register(registration.RegistrationForm(**form.model_dump()), web.context(request))
+    form = web.parse(request, registration.RegistrationForm)
+    issued = registration.register(form, web.context(request))
     return web.session_response(request, issued, status=201)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from chalicelib import settings
 from chalicelib.domain.lockout import unlock_bucket
 from chalicelib.observability import count, logger
-from chalicelib.store import audit, flows, lockouts
+from chalicelib.store import audit, lockouts, records
 
 __all__ = ["CleanupReport", "run"]
 
@@ -37,7 +37,7 @@ def _hours(start: datetime, end: datetime):
 
 
 def run(now: datetime) -> CleanupReport:
-    last = flows.get_checkpoint(CHECKPOINT)
+    last = records.get_checkpoint(CHECKPOINT)
     if last:
         start = datetime.strptime(last, "%Y%m%d%H").replace(tzinfo=now.tzinfo)
     else:
@@ -52,7 +52,7 @@ def run(now: datetime) -> CleanupReport:
                 audit.record(subject, "LockReleased", now, method="password", reason="expired")
                 released += 1
     # The current hour may still gain ended locks: the next run reads it again.
-    flows.set_checkpoint(CHECKPOINT, unlock_bucket(now))
+    records.set_checkpoint(CHECKPOINT, unlock_bucket(now))
     if released:
         count("LocksReleased", value=released)
     logger.info("lockout cleanup finished", extra={"hours_read": hours, "released": released})

@@ -17,14 +17,7 @@ def claim_keys(phone: str | None, id_number: str | None) -> list[str]:
     if phone:
         return [accounts.phone_claim_key(phone_mac(identity.validate_phone(phone)))]
     number = identity.normalize_id_number(id_number)
-    keys = []
-    for doc_type in identity.DocumentType:
-        try:
-            identity.validate_id_number(doc_type, number, clock.now().date())
-        except identity.InvalidValue:
-            continue
-        keys.append(accounts.id_claim_key(doc_type.value, id_number_mac(number)))
-    return keys
+    return accounts.id_claim_keys(id_number_mac(number), identity.document_types_fitting(number, clock.now().date()))
 
 
 def find_account(phone: str | None, id_number: str | None) -> accounts.Account | None:

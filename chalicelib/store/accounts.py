@@ -11,9 +11,9 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
-from chalicelib.store import flows, lockouts, tables
+from chalicelib.store import lockouts, records, tables
 from chalicelib.store.errors import ClaimTakenError, with_conflict_retries
-from chalicelib.store.models import AccountModel, ClaimModel, FlowModel, LockoutModel
+from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel, RateWindowModel
 
 __all__ = [
     "Account",
@@ -31,6 +31,11 @@ __all__ = [
 
 def id_claim_key(doc_type: str, id_mac: str) -> str:
     return f"id#{doc_type}#{id_mac}"
+
+
+def id_claim_keys(id_mac: str, doc_types) -> list[str]:
+    """The ID claims a number could be, one per document type (``doc_types``: DocumentTypes)."""
+    return [id_claim_key(t.value, id_mac) for t in doc_types]
 
 
 def phone_claim_key(phone_mac: str) -> str:
@@ -145,7 +150,7 @@ def create(new: NewAccount, now: datetime, account_id: str | None = None, with_i
             )
             tx.save(item, condition=AccountModel.account_id.does_not_exist())
             for extra in with_items:  # e.g. the first session and its audit event: all or nothing
-                tx.save(extra)
+                extra.add_to(tx)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         # PynamoDB sends condition checks first, then puts in the order saved.
@@ -182,7 +187,11 @@ def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[
 
     def read():
         with TransactGet(connection=tables.connection()) as tx:
-            return tx.get(AccountModel, account_id), tx.get(LockoutModel, lock_subject), tx.get(FlowModel, window_key)
+            return (
+                tx.get(AccountModel, account_id),
+                tx.get(LockoutModel, lock_subject),
+                tx.get(RateWindowModel, window_key),
+            )
 
     found = []
     for future in with_conflict_retries(read):
@@ -191,7 +200,7 @@ def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[
         except (DoesNotExist, GetError):
             found.append(None)
     account, lock, window = found
-    return (_to_account(account) if account else None), lockouts.state_of(lock), flows.hits_of(window)
+    return (_to_account(account) if account else None), lockouts.state_of(lock), records.hits_of(window)
 
 
 def set_password_hash(account_id: str, password_hash: str, now: datetime) -> None:

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.store import tables
+from chalicelib.store import tables, writes
 from chalicelib.store.models import AuditEventModel
 
 __all__ = ["AuditEvent", "event", "for_subject", "record"]
@@ -27,8 +27,12 @@ class AuditEvent:
     detail: dict
 
 
-def event(subject: str, name: str, now: datetime, method: str | None = None, **detail: object) -> AuditEventModel:
-    """An event ready to be written, alone or inside another write's transaction."""
+def event(subject: str, name: str, now: datetime, method: str | None = None, **detail: object) -> writes.Write:
+    """An event to write inside another write's transaction (opaque to the caller)."""
+    return writes.put(_item(subject, name, now, method, **detail))
+
+
+def _item(subject: str, name: str, now: datetime, method: str | None = None, **detail: object) -> AuditEventModel:
     return AuditEventModel(
         subject,
         f"{now.isoformat()}#{secrets.token_hex(4)}",
@@ -41,7 +45,7 @@ def event(subject: str, name: str, now: datetime, method: str | None = None, **d
 
 def record(subject: str, name: str, now: datetime, method: str | None = None, **detail: object) -> None:
     tables.ready()
-    event(subject, name, now, method, **detail).save()
+    _item(subject, name, now, method, **detail).save()
 
 
 def for_subject(subject: str, limit: int = 100) -> list[AuditEvent]:

@@ -6,28 +6,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.clock import from_epoch, to_epoch
 from chalicelib.domain.lockout import LockoutPolicy, LockState, unlock_bucket
-from chalicelib.store import flows, tables, writes
+from chalicelib.store import records, tables, writes
 from chalicelib.store.errors import (
     TryRefusedError,
     cancellation_codes,
     is_condition_failure,
     with_conflict_retries,
 )
-from chalicelib.store.models import FlowModel, LockoutModel
+from chalicelib.store.models import LockoutModel, RateWindowModel
 
 __all__ = [
-    "FailureOutcome",
+    "Reservation",
     "account_subject",
     "clear",
     "forget",
     "get",
     "identifier_subject",
-    "lock_if_full",
     "reserve_try",
     "state_of",
 ]
@@ -65,10 +64,10 @@ def get_with_window(subject: str, window_key: str) -> tuple[LockState, int]:
 
     def read():
         with TransactGet(connection=tables.connection()) as tx:
-            return tx.get(LockoutModel, subject), tx.get(FlowModel, window_key)
+            return tx.get(LockoutModel, subject), tx.get(RateWindowModel, window_key)
 
     lock_future, window_future = with_conflict_retries(read)
-    return state_of(_result(lock_future, (DoesNotExist, GetError))), flows.hits_of(
+    return state_of(_result(lock_future, (DoesNotExist, GetError))), records.hits_of(
         _result(window_future, (DoesNotExist, GetError))
     )
 
@@ -81,73 +80,99 @@ def _result(future, missing):
 
 
 @dataclass(frozen=True)
-class FailureOutcome:
-    state: LockState
-    newly_locked: bool
+class Reservation:
+    """A reserved try. ``locked_until`` is set when this try took the streak's last
+    place: the lock is already written (nobody else may try while it is checked), and
+    a wrong password here is the one that locked; a right one lifts it again by
+    forgetting the streak."""
+
+    locked_until: datetime | None = None
 
 
-def _reserve_in_live_streak(tx, subject: str, policy: LockoutPolicy, now: datetime) -> None:
-    streak_end = now + policy.streak_window
-    tx.update(
-        LockoutModel(subject),
-        actions=[
-            LockoutModel.failures.add(1),
-            LockoutModel.streak_expires_at.set(to_epoch(streak_end)),
-            LockoutModel.expires_at.set(streak_end),
-        ],
-        condition=(
-            LockoutModel.subject.exists()
-            & (LockoutModel.streak_expires_at > to_epoch(now))
-            & LockoutModel.locked_until.does_not_exist()
-            & (LockoutModel.failures < policy.max_failures)
-        ),
+def _lock_actions(policy: LockoutPolicy, now: datetime) -> list:
+    locked_until = now + policy.duration
+    return [
+        LockoutModel.locked_until.set(to_epoch(locked_until)),
+        LockoutModel.unlock_hour.set(unlock_bucket(locked_until)),
+        LockoutModel.streak_expires_at.set(to_epoch(locked_until)),
+        LockoutModel.expires_at.set(locked_until),
+    ]
+
+
+def _live_unlocked(now: datetime):
+    return (
+        LockoutModel.subject.exists()
+        & (LockoutModel.streak_expires_at > to_epoch(now))
+        & LockoutModel.locked_until.does_not_exist()
     )
 
 
-def _reserve_in_new_streak(tx, subject: str, policy: LockoutPolicy, now: datetime) -> None:
+def _in_new_streak(subject: str, policy: LockoutPolicy, now: datetime) -> tuple:
     # No streak, or only a dead one (an ended lock included): start afresh.
     streak_end = now + policy.streak_window
-    tx.update(
-        LockoutModel(subject),
-        actions=[
-            LockoutModel.failures.set(1),
+    last = policy.locks(1)
+    actions = [LockoutModel.failures.set(1)]
+    if last:
+        actions += _lock_actions(policy, now)
+    else:
+        actions += [
             LockoutModel.streak_expires_at.set(to_epoch(streak_end)),
             LockoutModel.expires_at.set(streak_end),
             LockoutModel.locked_until.remove(),
             LockoutModel.unlock_hour.remove(),
-            LockoutModel.notified.remove(),
-        ],
-        condition=LockoutModel.subject.does_not_exist() | (LockoutModel.streak_expires_at <= to_epoch(now)),
-    )
+        ]
+    condition = LockoutModel.subject.does_not_exist() | (LockoutModel.streak_expires_at <= to_epoch(now))
+    return actions, condition, last
+
+
+def _in_live_streak(subject: str, policy: LockoutPolicy, now: datetime) -> tuple:
+    # A live streak with room for more than this try: count on.
+    streak_end = now + policy.streak_window
+    actions = [
+        LockoutModel.failures.add(1),
+        LockoutModel.streak_expires_at.set(to_epoch(streak_end)),
+        LockoutModel.expires_at.set(streak_end),
+    ]
+    return actions, _live_unlocked(now) & (LockoutModel.failures < policy.max_failures - 1), False
+
+
+def _last_in_streak(subject: str, policy: LockoutPolicy, now: datetime) -> tuple:
+    # The streak's last place: this try locks it as it is counted.
+    condition = _live_unlocked(now) & (LockoutModel.failures == policy.max_failures - 1)
+    return [LockoutModel.failures.add(1), *_lock_actions(policy, now)], condition, True
 
 
 def reserve_try(
-    subject: str, state: LockState, policy: LockoutPolicy, now: datetime, window: flows.RateWindow | None = None
-) -> None:
+    subject: str, state: LockState, policy: LockoutPolicy, now: datetime, window: records.RateWindow | None = None
+) -> Reservation:
     """Count a password try *before* it is checked, and a hit in the client's window.
 
     Both are conditional and commit together (one TransactWriteItems): the lock's
-    condition lets at most ``max_failures`` tries into a streak and none into a
-    lock, the window's lets at most its limit in, however many requests arrive at
-    once. ``state`` (what the caller read) picks the likelier of the two shapes;
-    the other is tried when the first one's condition fails. Raises
-    :class:`TryRefusedError`.
+    condition lets at most ``max_failures`` tries into a streak and none into a lock,
+    the window's lets at most its limit in, however many requests arrive at once. The
+    try that takes the streak's last place writes the lock with it, so no later write
+    is needed to lock and nobody else may try while it is checked. ``state`` (what the
+    caller read) picks the likeliest shape (new streak, counting on, last place); the
+    others are tried when its condition fails. Raises :class:`TryRefusedError`.
     """
     tables.ready()
-    shapes = [_reserve_in_live_streak, _reserve_in_new_streak]
     if not state.is_live(now):
-        shapes.reverse()
-    for reserve in shapes:
+        shapes = [_in_new_streak, _in_live_streak, _last_in_streak]
+    elif policy.locks(state.tries(now) + 1):
+        shapes = [_last_in_streak, _in_live_streak, _in_new_streak]
+    else:
+        shapes = [_in_live_streak, _last_in_streak, _in_new_streak]
+    for shape in shapes:
+        actions, condition, last = shape(subject, policy, now)
 
-        def commit(reserve=reserve) -> None:
+        def commit(actions=actions, condition=condition) -> None:
             with TransactWrite(connection=tables.connection()) as tx:
-                reserve(tx, subject, policy, now)  # PynamoDB sends updates in the order given
+                tx.update(LockoutModel(subject), actions=actions, condition=condition)  # sent first
                 if window is not None:
-                    flows.add_hit(tx, window)
+                    records.add_hit(tx, window)
 
         try:
             with_conflict_retries(commit)
-            return
         except TransactWriteError as exc:
             codes = cancellation_codes(exc)
             if "TransactionConflict" in codes:
@@ -156,59 +181,15 @@ def reserve_try(
                 raise TryRefusedError("window") from exc
             if not codes or codes[0] != "ConditionalCheckFailed":
                 raise
-    # Neither shape's condition held: locked, or the streak's last tries are being checked.
+            continue
+        return Reservation(from_epoch(to_epoch(now + policy.duration)) if last else None)
+    # No shape's condition held: locked (perhaps by a try being checked right now).
     raise TryRefusedError("lock")
-
-
-def lock_if_full(subject: str, policy: LockoutPolicy, now: datetime) -> FailureOutcome:
-    """After a wrong password: lock the subject when its streak holds ``max_failures`` tries.
-
-    The lock is a conditional update, so of several failures that find the streak
-    full exactly one sees ``newly_locked`` (and sends the single notice).
-    """
-    tables.ready()
-    locked_until = now + policy.duration
-    item = LockoutModel(subject)
-    try:
-        item.update(
-            actions=[
-                LockoutModel.locked_until.set(to_epoch(locked_until)),
-                LockoutModel.unlock_hour.set(unlock_bucket(locked_until)),
-                LockoutModel.streak_expires_at.set(to_epoch(locked_until)),
-                LockoutModel.expires_at.set(locked_until),
-            ],
-            condition=(
-                LockoutModel.subject.exists()
-                & LockoutModel.locked_until.does_not_exist()
-                & (LockoutModel.streak_expires_at > to_epoch(now))
-                & (LockoutModel.failures >= policy.max_failures)
-            ),
-        )
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
-            raise
-        return FailureOutcome(get(subject), newly_locked=False)
-    return FailureOutcome(LockState(int(item.failures), from_epoch(to_epoch(locked_until)), locked_until), True)
 
 
 def forget(subject: str) -> writes.Write:
     """A write that forgets the subject's streak (a right password), for the session's transaction."""
     return writes.delete(LockoutModel(subject))
-
-
-def claim_notice(subject: str, locked_until: datetime) -> bool:
-    """True for exactly one caller per lock: the one who should send the SMS notice."""
-    tables.ready()
-    try:
-        LockoutModel(subject).update(
-            actions=[LockoutModel.notified.set(True)],
-            condition=(LockoutModel.locked_until == to_epoch(locked_until)) & LockoutModel.notified.does_not_exist(),
-        )
-        return True
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
-            raise
-        return False
 
 
 def clear(subject: str) -> None:

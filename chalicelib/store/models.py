@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    DiscriminatorAttribute,
     JSONAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -25,10 +26,14 @@ __all__ = [
     "ALL_MODELS",
     "AccountModel",
     "AuditEventModel",
+    "CaptchaRecordModel",
+    "CheckpointModel",
     "ClaimModel",
-    "FlowModel",
+    "FlowRecordModel",
     "LockoutModel",
+    "RateWindowModel",
     "SessionModel",
+    "SmsCodeRecordModel",
 ]
 
 
@@ -125,12 +130,13 @@ class SessionModel(HallModel):
     by_account = SessionsByAccount()
 
 
-class FlowModel(HallModel):
-    """Short-lived records keyed by purpose: captchas, SMS codes, rate-limit windows.
+class FlowRecordModel(HallModel):
+    """Short-lived records on one table, one subclass per kind (the ``kind`` discriminator).
 
     ``flow_key`` is ``<kind>#...`` (``captcha#<id>``, ``sms#<purpose>#<phone mac>``,
-    ``rate#<limit>#<subject>#<window>``). Every read checks ``expires_at`` itself;
-    the TTL only tidies up.
+    ``rate#<limit>#<subject>#<window>``, ``checkpoint#<job>``); each kind declares its own
+    fields. Every read checks validity itself; the TTL on ``expires_at`` only tidies up.
+    Records outlive their validity by ``GRACE`` so "expired" can be told from "never made".
     """
 
     short_name = "flows"
@@ -139,15 +145,39 @@ class FlowModel(HallModel):
         table_name = "flows"
 
     flow_key = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()
-    secret_hash = UnicodeAttribute(null=True)
-    attempts = NumberAttribute(null=True)
-    hits = NumberAttribute(null=True)
-    used = BooleanAttribute(null=True)
-    sent_at = NumberAttribute(null=True)
-    valid_until = NumberAttribute(null=True)
-    data = JSONAttribute(null=True)
+    kind = DiscriminatorAttribute()
     expires_at = TTLAttribute(null=True)
+
+
+class CaptchaRecordModel(FlowRecordModel, discriminator="captcha"):
+    """A graphic (or audio) captcha: its answer's keyed hash; single use (``used``)."""
+
+    secret_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    used = BooleanAttribute(null=True)
+
+
+class SmsCodeRecordModel(FlowRecordModel, discriminator="sms_code"):
+    """The live SMS code of one phone and purpose: hash, wrong tries, when sent, single use."""
+
+    secret_hash = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    sent_at = NumberAttribute()
+    valid_until = NumberAttribute()
+    used = BooleanAttribute(null=True)
+
+
+class RateWindowModel(FlowRecordModel, discriminator="rate_limit"):
+    """One fixed window of a named limit: hits so far (and, for sends, when the last one was)."""
+
+    hits = NumberAttribute(null=True)
+    sent_at = NumberAttribute(null=True)
+
+
+class CheckpointModel(FlowRecordModel, discriminator="checkpoint"):
+    """Where a scheduled job got to."""
+
+    data = JSONAttribute(null=True)
 
 
 class LocksByUnlockHour(GlobalSecondaryIndex):
@@ -174,7 +204,6 @@ class LockoutModel(HallModel):
     streak_expires_at = NumberAttribute(null=True)
     locked_until = NumberAttribute(null=True)
     unlock_hour = UnicodeAttribute(null=True)
-    notified = BooleanAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     by_unlock_hour = LocksByUnlockHour()
 
@@ -199,7 +228,7 @@ ALL_MODELS: tuple[type[HallModel], ...] = (
     AccountModel,
     ClaimModel,
     SessionModel,
-    FlowModel,
+    FlowRecordModel,
     LockoutModel,
     AuditEventModel,
 )

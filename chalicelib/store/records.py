@@ -1,7 +1,10 @@
 """Short-lived records: graphic captchas, SMS codes, rate-limit windows, checkpoints.
 
-Single use is a conditional write, never a read followed by a write. Every read
-compares ``valid_until`` with the clock; the TTL attribute only tidies up.
+One table, one model per kind (chalicelib.store.models.FlowRecordModel and its
+subclasses). The rules (how a code is compared, when its tries are spent) are
+chalicelib.domain.codes'; this module holds the conditional writes that enforce
+them. Single use is a conditional write, never a read followed by a write. Every
+read compares ``valid_until`` with the clock; the TTL attribute only tidies up.
 """
 
 from __future__ import annotations
@@ -11,12 +14,11 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib import crypto
 from chalicelib.clock import to_epoch
-from chalicelib.domain.codes import CodeExhausted, CodeExpired, CodeMismatch, ResendTooSoon, SmsCodePolicy
+from chalicelib.domain.codes import CodeExhausted, CodeExpired, ResendTooSoon, SmsCodePolicy, judge_code
 from chalicelib.store import tables, writes
 from chalicelib.store.errors import LimitExceededError, is_condition_failure
-from chalicelib.store.models import FlowModel
+from chalicelib.store.models import CaptchaRecordModel, CheckpointModel, RateWindowModel, SmsCodeRecordModel
 
 __all__ = [
     "RateWindow",
@@ -40,13 +42,12 @@ _GRACE = timedelta(hours=1)
 
 def put_captcha(captcha_id: str, answer_hash: str, valid_until: datetime) -> None:
     tables.ready()
-    FlowModel(
+    CaptchaRecordModel(
         f"captcha#{captcha_id}",
-        kind="captcha",
         secret_hash=answer_hash,
         valid_until=to_epoch(valid_until),
         expires_at=valid_until + _GRACE,
-    ).save(condition=FlowModel.flow_key.does_not_exist())
+    ).save(condition=CaptchaRecordModel.flow_key.does_not_exist())
 
 
 def consume_captcha(captcha_id: str, now: datetime) -> str | None:
@@ -55,12 +56,14 @@ def consume_captcha(captcha_id: str, now: datetime) -> str | None:
     None when it does not exist, has expired or was used already.
     """
     tables.ready()
-    item = FlowModel(f"captcha#{captcha_id}")
+    item = CaptchaRecordModel(f"captcha#{captcha_id}")
     try:
         item.update(
-            actions=[FlowModel.used.set(True)],
+            actions=[CaptchaRecordModel.used.set(True)],
             condition=(
-                FlowModel.flow_key.exists() & FlowModel.used.does_not_exist() & (FlowModel.valid_until > to_epoch(now))
+                CaptchaRecordModel.flow_key.exists()
+                & CaptchaRecordModel.used.does_not_exist()
+                & (CaptchaRecordModel.valid_until > to_epoch(now))
             ),
         )
     except UpdateError as exc:
@@ -88,37 +91,37 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
     key = _sms_key(purpose, phone_mac)
     valid_until = now + policy.lifetime
     now_s = to_epoch(now)
+    record = SmsCodeRecordModel
     replace = [
-        FlowModel.secret_hash.set(code_hash),
-        FlowModel.sent_at.set(now_s),
-        FlowModel.valid_until.set(to_epoch(valid_until)),
-        FlowModel.expires_at.set(valid_until + _GRACE),
-        FlowModel.used.remove(),
+        record.secret_hash.set(code_hash),
+        record.sent_at.set(now_s),
+        record.valid_until.set(to_epoch(valid_until)),
+        record.expires_at.set(valid_until + _GRACE),
+        record.used.remove(),
     ]
     # Most sends are first sends (no live record): try the fresh write first.
     try:
-        FlowModel(
+        record(
             key,
-            kind="sms_code",
             secret_hash=code_hash,
             attempts=0,
             sent_at=now_s,
             valid_until=to_epoch(valid_until),
             expires_at=valid_until + _GRACE,
-        ).save(condition=FlowModel.flow_key.does_not_exist() | (FlowModel.valid_until <= now_s))
+        ).save(condition=record.flow_key.does_not_exist() | (record.valid_until <= now_s))
         return
     except PutError as exc:
         if not is_condition_failure(exc):
             raise
     # A live record: a resend replaces its code and keeps its wrong tries.
     try:
-        FlowModel(key).update(
+        record(key).update(
             actions=replace,
             condition=(
-                FlowModel.flow_key.exists()
-                & (FlowModel.valid_until > now_s)
-                & (FlowModel.sent_at <= now_s - int(policy.resend_interval.total_seconds()))
-                & (FlowModel.attempts < policy.max_wrong_tries)
+                record.flow_key.exists()
+                & (record.valid_until > now_s)
+                & (record.sent_at <= now_s - int(policy.resend_interval.total_seconds()))
+                & (record.attempts < policy.max_wrong_tries)
             ),
         )
         return
@@ -126,7 +129,7 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
         if not is_condition_failure(exc):
             raise
     # Both conditions failed: the live code is either too fresh or spent.
-    current = FlowModel.get(key, consistent_read=True)
+    current = record.get(key, consistent_read=True)
     if int(current.attempts or 0) >= policy.max_wrong_tries:
         raise CodeExhausted()
     wait = int(current.sent_at) + int(policy.resend_interval.total_seconds()) - now_s
@@ -134,45 +137,42 @@ def start_sms_code(purpose: str, phone_mac: str, code_hash: str, now: datetime, 
 
 
 def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: datetime, policy: SmsCodePolicy) -> None:
-    """Accept the code once, or raise why not.
+    """Accept the code once, or raise why not (the judgement: chalicelib.domain.codes.judge_code).
 
     The wrong-try counter is incremented before the comparison, and the
     acceptance is a conditional write on the code's hash, so of many concurrent
     verifications of one code exactly one succeeds.
     """
     tables.ready()
+    record = SmsCodeRecordModel
     key = _sms_key(purpose, phone_mac)
     now_s = to_epoch(now)
-    item = FlowModel(key)
+    item = record(key)
     try:
         item.update(
-            actions=[FlowModel.attempts.add(1)],
+            actions=[record.attempts.add(1)],
             condition=(
-                FlowModel.flow_key.exists()
-                & FlowModel.used.does_not_exist()
-                & (FlowModel.valid_until > now_s)
-                & (FlowModel.attempts < policy.max_wrong_tries)
+                record.flow_key.exists()
+                & record.used.does_not_exist()
+                & (record.valid_until > now_s)
+                & (record.attempts < policy.max_wrong_tries)
             ),
         )
     except UpdateError as exc:
         if not is_condition_failure(exc):
             raise
         try:
-            current = FlowModel.get(key, consistent_read=True)
+            current = record.get(key, consistent_read=True)
         except DoesNotExist:
             raise CodeExpired() from exc
         if current.used or int(current.valid_until or 0) <= now_s:
             raise CodeExpired() from exc
         raise CodeExhausted() from exc
-    if not crypto.equal(item.secret_hash or "", candidate_hash):
-        tries_left = policy.max_wrong_tries - int(item.attempts)
-        if tries_left <= 0:
-            raise CodeExhausted()
-        raise CodeMismatch(tries_left)
+    judge_code(item.secret_hash or "", candidate_hash, int(item.attempts), policy)
     try:
-        FlowModel(key).update(
-            actions=[FlowModel.used.set(True)],
-            condition=FlowModel.used.does_not_exist() & (FlowModel.secret_hash == candidate_hash),
+        record(key).update(
+            actions=[record.used.set(True)],
+            condition=record.used.does_not_exist() & (record.secret_hash == candidate_hash),
         )
     except UpdateError as exc:
         if is_condition_failure(exc):
@@ -187,7 +187,7 @@ def rate_window_key(name: str, subject: str, window: str) -> str:
     return f"rate#{name}#{subject}#{window}"
 
 
-def hits_of(item: FlowModel | None) -> int:
+def hits_of(item: RateWindowModel | None) -> int:
     return int(item.hits or 0) if item is not None else 0
 
 
@@ -203,20 +203,25 @@ class RateWindow:
 def add_hit(tx, window: RateWindow) -> None:
     """Count one hit inside another write's transaction, on condition the window has room."""
     tx.update(
-        FlowModel(window.key),
-        actions=[
-            FlowModel.hits.add(1),
-            FlowModel.kind.set("rate_limit"),
-            FlowModel.expires_at.set(window.ends_at + _GRACE),
-        ],
-        condition=FlowModel.hits.does_not_exist() | (FlowModel.hits < window.limit),
+        RateWindowModel(window.key),
+        actions=_hit_actions(window.ends_at),
+        condition=RateWindowModel.hits.does_not_exist() | (RateWindowModel.hits < window.limit),
     )
+
+
+def _hit_actions(window_end: datetime) -> list:
+    # Windows are made by their first update (an upsert), so the update names the kind.
+    return [
+        RateWindowModel.hits.add(1),
+        RateWindowModel.kind.set(RateWindowModel),
+        RateWindowModel.expires_at.set(window_end + _GRACE),
+    ]
 
 
 def give_back_hit(window: RateWindow) -> writes.Write:
     """A write that returns one hit to a window (a reserved try that turned out right)."""
     # No condition: the try was counted in this same window by this same request.
-    return writes.update(FlowModel(window.key), [FlowModel.hits.add(-1)])
+    return writes.update(RateWindowModel(window.key), [RateWindowModel.hits.add(-1)])
 
 
 def hit_send_window(
@@ -230,21 +235,16 @@ def hit_send_window(
     now_s = to_epoch(now)
     gap_s = int(gap.total_seconds())
     try:
-        FlowModel(key).update(
-            actions=[
-                FlowModel.hits.add(1),
-                FlowModel.sent_at.set(now_s),
-                FlowModel.kind.set("rate_limit"),
-                FlowModel.expires_at.set(window_end + _GRACE),
-            ],
-            condition=(FlowModel.hits.does_not_exist() | (FlowModel.hits < limit))
-            & (FlowModel.sent_at.does_not_exist() | (FlowModel.sent_at <= now_s - gap_s)),
+        RateWindowModel(key).update(
+            actions=[*_hit_actions(window_end), RateWindowModel.sent_at.set(now_s)],
+            condition=(RateWindowModel.hits.does_not_exist() | (RateWindowModel.hits < limit))
+            & (RateWindowModel.sent_at.does_not_exist() | (RateWindowModel.sent_at <= now_s - gap_s)),
         )
         return
     except UpdateError as exc:
         if not is_condition_failure(exc):
             raise
-        current = FlowModel.get(key, consistent_read=True)  # the rare refused path: which condition?
+        current = RateWindowModel.get(key, consistent_read=True)  # the rare refused path: which condition?
         if hits_of(current) >= limit:
             raise LimitExceededError(name) from exc
         raise ResendTooSoon(max(int(current.sent_at or 0) + gap_s - now_s, 1)) from exc
@@ -253,15 +253,11 @@ def hit_send_window(
 def hit_rate_limit(name: str, subject: str, window: str, limit: int, window_end: datetime) -> int:
     """Count one hit in a fixed window; raise :class:`LimitExceededError` when it is full."""
     tables.ready()
-    item = FlowModel(rate_window_key(name, subject, window))
+    item = RateWindowModel(rate_window_key(name, subject, window))
     try:
         item.update(
-            actions=[
-                FlowModel.hits.add(1),
-                FlowModel.kind.set("rate_limit"),
-                FlowModel.expires_at.set(window_end + _GRACE),
-            ],
-            condition=FlowModel.hits.does_not_exist() | (FlowModel.hits < limit),
+            actions=_hit_actions(window_end),
+            condition=RateWindowModel.hits.does_not_exist() | (RateWindowModel.hits < limit),
         )
     except UpdateError as exc:
         if is_condition_failure(exc):
@@ -276,11 +272,11 @@ def hit_rate_limit(name: str, subject: str, window: str, limit: int, window_end:
 def get_checkpoint(name: str) -> str | None:
     tables.ready()
     try:
-        return (FlowModel.get(f"checkpoint#{name}", consistent_read=True).data or {}).get("value")
+        return (CheckpointModel.get(f"checkpoint#{name}", consistent_read=True).data or {}).get("value")
     except DoesNotExist:
         return None
 
 
 def set_checkpoint(name: str, value: str) -> None:
     tables.ready()
-    FlowModel(f"checkpoint#{name}", kind="checkpoint", data={"value": value}).save()
+    CheckpointModel(f"checkpoint#{name}", data={"value": value}).save()

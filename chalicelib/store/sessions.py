@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import tables, writes
 from chalicelib.store.errors import is_condition_failure, with_conflict_retries
-from chalicelib.store.models import AuditEventModel, SessionModel
+from chalicelib.store.models import SessionModel
 
 __all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
 
@@ -48,6 +48,11 @@ def _record(item: SessionModel) -> SessionRecord:
     )
 
 
+def new_session(record: SessionRecord) -> writes.Write:
+    """A new session to write inside another write's transaction (registration's)."""
+    return writes.put(new_item(record), condition=SessionModel.token_hash.does_not_exist())
+
+
 def new_item(record: SessionRecord) -> SessionModel:
     return SessionModel(
         record.token_hash,
@@ -67,7 +72,7 @@ def new_item(record: SessionRecord) -> SessionModel:
 
 def create_with_events(
     record: SessionRecord,
-    events: list[AuditEventModel],
+    events: list[writes.Write],
     extra: tuple[writes.Write, ...] = (),
 ) -> None:
     """Store a new session, its audit events and the writes its login method asked
@@ -78,7 +83,7 @@ def create_with_events(
         with TransactWrite(connection=tables.connection()) as tx:
             tx.save(new_item(record), condition=SessionModel.token_hash.does_not_exist())
             for event in events:
-                tx.save(event)
+                event.add_to(tx)
             for write in extra:
                 write.add_to(tx)
 

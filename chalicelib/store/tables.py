@@ -37,9 +37,18 @@ def ready() -> None:
         model.Meta.host = cfg.dynamodb_endpoint
         model.Meta.region = cfg.region
         model.Meta.max_retry_attempts = 3
-        model._connection = None
-        model._get_connection().connection._client = client
+        # A kind's subclass (flow records) keeps a connection of its own: bind those too.
+        for bound in (model, *_subclasses(model)):
+            bound._connection = None
+            bound._get_connection().connection._client = client
     _bound = signature
+
+
+def _subclasses(model: type) -> list[type]:
+    found = []
+    for sub in model.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
 
 
 @lru_cache(maxsize=8)

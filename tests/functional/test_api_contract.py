@@ -56,7 +56,7 @@ def test_a_crash_is_answered_in_the_error_shape_without_details(browser, monkeyp
     def explode(*_a, **_k):
         raise RuntimeError("internal detail that must not leak")
 
-    monkeypatch.setattr(login, "login", explode)
+    monkeypatch.setattr(login, "begin", explode)
     reply = browser.post("/api/sessions", {"method": "password", "identifier": "a", "password": "b"})
     assert reply.status == 500
     assert reply.body["code"] == "internal_error"

@@ -87,29 +87,53 @@ def test_the_holder_gets_one_sms_notice_per_lock(browser):
 def test_concurrent_failures_lock_once_and_notify_once(browser, monkeypatch):
     from chalicelib import settings
     from chalicelib.context import RequestContext
+    from chalicelib.domain import passwords
     from chalicelib.errors import HallError
-    from chalicelib.flows import login
+    from chalicelib.ops import lookup
+    from chalicelib.store import audit
+    from tests.support import login_directly
 
     monkeypatch.setenv("HALL_PASSWORD_CAPTCHA_AFTER_FAILURES", "100")  # the captcha is not what this is about
+    # GIVEN an account with two wrong passwords in its streak: room for three more tries
     citizen = _registered(browser)
     _fail(browser, citizen.phone, 2)
-    barrier = threading.Barrier(8)
-    codes = []
+    verified: list[str] = []
+    real_verify = passwords.verify_password
 
-    def attempt():
+    def verify(stored_hash, password):
+        verified.append(password)
+        return real_verify(stored_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", verify)
+    # WHEN eight different wrong passwords for it arrive at the same moment
+    tried = [f"{WRONG}{i}" for i in range(8)]
+    barrier = threading.Barrier(len(tried))
+    answers: dict[str, str] = {}
+
+    def attempt(password):
         barrier.wait()
         try:
-            login.login("password", {"identifier": citizen.phone, "password": WRONG}, RequestContext())
+            login_directly("password", {"identifier": citizen.phone, "password": password}, RequestContext())
+            answers[password] = "ok"
         except HallError as exc:
-            codes.append(exc.code)
+            answers[password] = exc.code
 
     settings.get()
-    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    threads = [threading.Thread(target=attempt, args=(password,)) for password in tried]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert codes.count("account_locked") >= 1
+    # THEN exactly the three tries the streak had room for were verified
+    assert len(verified) == 3, answers
+    # AND exactly one of them, the failure that filled the streak, is told it newly locked the
+    # account; the other two are told the password was wrong
+    assert sorted(answers[p] for p in verified) == ["account_locked", "invalid_credentials", "invalid_credentials"]
+    # AND the five tries past the streak's room were refused as locked, unchecked
+    assert [answers[p] for p in tried if p not in verified] == ["account_locked"] * 5
+    # AND the account was locked once: one AccountLocked event, one SMS notice
+    (subject,) = [s for s in lookup.subjects(citizen.phone, None) if s.startswith("account#")]
+    assert [e.event for e in audit.for_subject(subject)].count("AccountLocked") == 1
     assert len([m for m in messages_to(citizen.phone) if "锁定" in m]) == 1
 
 
@@ -138,28 +162,51 @@ def test_lock_and_release_are_security_events(browser):
     assert "AccountLocked" in names and "LockReleased" in names and "Registered" in names
 
 
-def test_one_address_guessing_across_many_accounts_is_stopped(browser, monkeypatch):
+def test_one_address_guessing_across_many_accounts_is_stopped_but_may_log_in_by_sms(browser, monkeypatch):
     from chalicelib.context import RequestContext
+    from chalicelib.domain.codes import Purpose
     from chalicelib.errors import HallError
-    from chalicelib.flows import login
+    from chalicelib.guards import captcha
+    from chalicelib.methods.sms_code import codes
+    from tests.support import captcha_answer, last_code, login_directly
 
-    # GIVEN a limit of 3 wrong passwords an hour per client address
+    # GIVEN a limit of 3 wrong passwords an hour per client address (early in an hour, so the
+    # minute this test waits for an SMS code stays inside the address's window)
     monkeypatch.setenv("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", "3")
+    clock.set_now(clock.now().replace(minute=10, second=0, microsecond=0))
     citizen = _registered(browser)
-    stuffer = RequestContext(client_ip="203.0.113.9")
+    blocked_ip = "203.0.113.9"
 
-    def attempt(identifier, password, ctx):
+    def attempt(method, form, ip):
         try:
-            login.login("password", {"identifier": identifier, "password": password}, ctx)
+            login_directly(method, form, RequestContext(client_ip=ip))
             return "ok"
         except HallError as exc:
             return exc.code
 
+    def password(identifier, secret, ip):
+        return attempt("password", {"identifier": identifier, "password": secret}, ip)
+
     # WHEN that address tries one password on each of three accounts (no account lock is near)
-    assert [attempt(new_citizen().id_number, WRONG, stuffer) for _ in range(3)] == ["invalid_credentials"] * 3
+    assert [password(new_citizen().id_number, WRONG, blocked_ip) for _ in range(3)] == ["invalid_credentials"] * 3
     # THEN it may not try more, even a right password, this hour
-    assert attempt(citizen.phone, citizen.password, stuffer) == "rate_limited"
-    # AND other addresses, and SMS login from that address, are not affected
-    assert attempt(citizen.phone, citizen.password, RequestContext(client_ip="198.51.100.20")) == "ok"
+    assert password(citizen.phone, citizen.password, blocked_ip) == "rate_limited"
+    # AND another address is not affected
+    assert password(citizen.phone, citizen.password, "198.51.100.20") == "ok"
+    # AND from the blocked address the citizen may still ask for an SMS code and log in with it
+    clock.advance(timedelta(seconds=61))  # the registration's code was sent less than a minute ago
+    challenge = captcha.issue(RequestContext(client_ip=blocked_ip))
+    codes.send(
+        citizen.phone,
+        Purpose.LOGIN,
+        challenge.captcha_id,
+        captcha_answer(challenge.captcha_id),
+        RequestContext(client_ip=blocked_ip),
+    )
+    sms_login = {"phone": citizen.phone, "sms_code": last_code(citizen.phone)}
+    assert attempt("sms_code", sms_login, blocked_ip) == "ok"
+    # ... while its password login is still refused
+    assert password(citizen.phone, citizen.password, blocked_ip) == "rate_limited"
+    # AND the next hour the address may use its password again
     clock.advance(timedelta(hours=1))
-    assert attempt(citizen.phone, citizen.password, RequestContext(client_ip="203.0.113.9")) == "ok"
+    assert password(citizen.phone, citizen.password, blocked_ip) == "ok"

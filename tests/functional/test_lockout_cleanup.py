@@ -25,12 +25,11 @@ def operations():
 
 def _lock(subject: str, now):
     policy = LockoutPolicy()
-    outcome = None
+    reservation = None
     for _ in range(policy.max_failures):
-        lockouts.reserve_try(subject, lockouts.get(subject), policy, now)
-        outcome = lockouts.lock_if_full(subject, policy, now)
-    assert outcome.newly_locked
-    return outcome.state.locked_until
+        reservation = lockouts.reserve_try(subject, lockouts.get(subject), policy, now)
+    assert reservation.locked_until is not None
+    return reservation.locked_until
 
 
 def test_ended_locks_are_released_with_an_audit_event(operations):

@@ -105,22 +105,28 @@ def test_a_look_alike_answer_is_wrong_and_uses_the_captcha_up(browser, monkeypat
 
 
 def test_a_captcha_expires_after_two_minutes(browser):
+    def answered(captcha_id, answer):
+        body = {"phone": new_citizen().phone, "purpose": "login", "captcha_id": captcha_id, "captcha_answer": answer}
+        return browser.post("/api/sms-codes", body)
+
+    clock.set_now(clock.now())  # frozen: a second is the margin on either side
+    # GIVEN a captcha WHEN answered a second before two minutes THEN it is still good
+    captcha_id, answer = _captcha(browser)
+    clock.advance(timedelta(minutes=1, seconds=59))
+    assert answered(captcha_id, answer).status == 200
+    # GIVEN another captcha WHEN answered a second after two minutes THEN it has expired
     captcha_id, answer = _captcha(browser)
     clock.advance(timedelta(minutes=2, seconds=1))
-    reply = browser.post(
-        "/api/sms-codes",
-        {"phone": new_citizen().phone, "purpose": "login", "captcha_id": captcha_id, "captcha_answer": answer},
-    )
-    assert reply.body["code"] == "captcha_invalid"
+    assert answered(captcha_id, answer).body["code"] == "captcha_invalid"
 
 
 def test_captcha_answers_are_stored_hashed(browser):
     from chalicelib.store import tables
-    from chalicelib.store.models import FlowModel
+    from chalicelib.store.models import FlowRecordModel
 
     captcha_id, answer = _captcha(browser)
     tables.ready()
-    item = FlowModel.get(f"captcha#{captcha_id}")
+    item = FlowRecordModel.get(f"captcha#{captcha_id}")
     assert answer not in (item.secret_hash or "")
     assert len(item.secret_hash) == 64
 
@@ -138,10 +144,16 @@ def test_a_code_is_six_digits_and_logs_in_once(browser, citizen):
 
 
 def test_a_code_is_valid_for_five_minutes(browser, citizen):
+    clock.set_now(clock.now())  # frozen: a second is the margin on either side
+    # GIVEN a code WHEN typed back a second before five minutes THEN it logs in
     assert _send(browser, citizen.phone).status == 200
-    code = last_code(citizen.phone)
+    clock.advance(timedelta(minutes=4, seconds=59))
+    assert _login(browser, citizen.phone, last_code(citizen.phone)).status == 200
+    browser.delete("/api/sessions/current")
+    # GIVEN another code WHEN typed back a second after five minutes THEN it has expired
+    assert _send(browser, citizen.phone).status == 200
     clock.advance(timedelta(minutes=5, seconds=1))
-    assert _login(browser, citizen.phone, code).body["code"] == "sms_code_expired"
+    assert _login(browser, citizen.phone, last_code(citizen.phone)).body["code"] == "sms_code_expired"
 
 
 def test_five_wrong_tries_kill_the_code(browser, citizen):
@@ -195,15 +207,42 @@ def test_at_most_ten_codes_a_day_per_phone(browser):
 
 
 def test_a_client_address_has_its_own_limit(browser, monkeypatch):
+    from chalicelib.context import RequestContext
+    from chalicelib.domain.codes import Purpose
+    from chalicelib.guards import captcha
+    from chalicelib.methods.sms_code import codes
+
+    # GIVEN a limit of 3 codes an hour per client address
     monkeypatch.setenv("HALL_SMS_CLIENT_HOURLY_LIMIT", "3")
+    clock.set_now(clock.now().replace(minute=10, second=0, microsecond=0))  # one hour's window throughout
+    # WHEN one address asks for codes to four different phones
     replies = [_send(browser, new_citizen().phone) for _ in range(4)]
+    # THEN the fourth is refused, though no phone reached its own limit
     assert [r.status for r in replies] == [200, 200, 200, 429]
     assert replies[-1].body["code"] == "rate_limited"
+    # AND another address, in the same hour, is still sent a code
+    other = RequestContext(client_ip="198.51.100.30")
+    phone = new_citizen().phone
+    challenge = captcha.issue(other)
+    codes.send(phone, Purpose.LOGIN, challenge.captcha_id, captcha_answer(challenge.captcha_id), other)
+    assert len(messages_to(phone)) == 1
+    # AND the first address is still refused
+    assert _send(browser, new_citizen().phone).body["code"] == "rate_limited"
 
 
 def test_codes_are_bound_to_their_purpose(browser, citizen):
-    assert _send(browser, citizen.phone, purpose="recovery").status == 200
+    assert _send(browser, citizen.phone, purpose="register").status == 200
     assert _login(browser, citizen.phone, last_code(citizen.phone)).body["code"] == "sms_code_expired"
+
+
+@pytest.mark.parametrize("purpose", ["recovery", "appeal", "change_phone"])
+def test_no_code_is_sent_for_a_flow_that_does_not_exist_yet(browser, purpose):
+    phone = new_citizen().phone
+    reply = _send(browser, phone, purpose=purpose)
+    assert reply.status == 400
+    assert reply.body["code"] == "validation_failed"
+    assert "purpose" in reply.body["fields"]
+    assert messages_to(phone) == []
 
 
 def test_an_unknown_purpose_is_refused(browser):
@@ -214,12 +253,12 @@ def test_an_unknown_purpose_is_refused(browser):
 
 def test_codes_are_stored_hashed(browser, citizen):
     from chalicelib.store import tables
-    from chalicelib.store.models import FlowModel
+    from chalicelib.store.models import FlowRecordModel
 
     assert _send(browser, citizen.phone).status == 200
     code = last_code(citizen.phone)
     tables.ready()
-    (item,) = [i for i in FlowModel.scan() if i.kind == "sms_code" and i.flow_key.startswith("sms#login#")]
+    (item,) = [i for i in FlowRecordModel.scan() if i.flow_key.startswith("sms#login#")]
     assert code not in item.secret_hash
     assert citizen.phone not in item.flow_key
 
@@ -277,9 +316,9 @@ def test_the_minute_between_codes_holds_across_purposes(browser):
     phone = new_citizen().phone
     assert _send(browser, phone, purpose="register").status == 200
     # WHEN codes for other purposes are asked for within the minute
-    replies = [_send(browser, phone, purpose=p) for p in ("login", "recovery", "appeal")]
+    replies = [_send(browser, phone, purpose="login") for _ in range(2)]
     # THEN each is refused with when to come back, and nothing more is sent
-    assert [r.body["code"] for r in replies] == ["sms_resend_too_soon"] * 3
+    assert [r.body["code"] for r in replies] == ["sms_resend_too_soon"] * 2
     assert all(1 <= r.body["retry_after"] <= 60 for r in replies)
     assert all(r.headers.get("Retry-After") == str(r.body["retry_after"]) for r in replies)
     assert len(messages_to(phone)) == 1

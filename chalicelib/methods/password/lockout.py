@@ -15,17 +15,19 @@ from chalicelib.store.accounts import Account
 __all__ = ["after_failure"]
 
 
-def after_failure(subject: str, account: Account | None, policy: LockoutPolicy, ctx: RequestContext) -> None:
-    """A wrong password (its try already counted): lock when the streak is full; on the
-    failure that locks, audit it, notify the holder and raise ``account_locked``."""
-    outcome = lockouts.lock_if_full(subject, policy, ctx.now)
-    if not outcome.newly_locked:
+def after_failure(
+    subject: str, account: Account | None, reservation: lockouts.Reservation, policy: LockoutPolicy, ctx: RequestContext
+) -> None:
+    """A wrong password (its try already counted). When it was the try that took the
+    streak's last place, its lock stands: audit it, notify the holder once (only one try
+    can take that place) and raise ``account_locked``."""
+    locked_until = reservation.locked_until
+    if locked_until is None:
         return
-    locked_until = outcome.state.locked_until
-    audit.record(subject, "AccountLocked", ctx.now, method="password", failures=outcome.state.failures)
+    audit.record(subject, "AccountLocked", ctx.now, method="password", failures=policy.max_failures)
     count("AccountLocked", kind="account" if account else "identifier")
     logger.info("password login locked", extra={"subject_kind": subject.split("#")[0]})
-    if account is not None and lockouts.claim_notice(subject, locked_until):
+    if account is not None:
         phone = crypto.decrypt("phone", account.phone_cipher)
         local = locked_until.astimezone(CHINA)
         sms.sender().send(

@@ -12,16 +12,18 @@ either. A right password gives both back in the session's own transaction.
 
 from __future__ import annotations
 
+from functools import cache
+
 from chalicelib import settings
 from chalicelib.citizen_data import id_number_mac, identifier_mac, phone_mac
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
 from chalicelib.domain.lockout import LockoutPolicy
 from chalicelib.errors import HallError
-from chalicelib.flows.login import Authenticated
+from chalicelib.flows.login import Authenticated, Step
 from chalicelib.guards import captcha, rate_limits
 from chalicelib.methods.password import lockout
-from chalicelib.store import accounts, flows, lockouts
+from chalicelib.store import accounts, lockouts, records
 from chalicelib.store.errors import TryRefusedError
 
 __all__ = ["PasswordLogin"]
@@ -37,22 +39,34 @@ def _policy() -> LockoutPolicy:
     )
 
 
-def _document_types(number: str, ctx: RequestContext) -> list[identity.DocumentType]:
-    """The document types whose format a number fits (an 8-digit number fits two)."""
-    fitting = []
-    for doc_type in identity.DocumentType:
-        try:
-            identity.validate_id_number(doc_type, number, ctx.now.date())
-        except identity.InvalidValue:
-            continue
-        fitting.append(doc_type)
-    return fitting
+@cache  # one class (and so one cached validator) per process
+def _request_model() -> type:
+    from typing import Literal
+
+    from pydantic import BaseModel, Field
+
+    class PasswordLoginRequest(BaseModel):
+        method: Literal["password"]
+        identifier: str | None = Field(default=None, max_length=40)
+        password: str | None = Field(default=None, max_length=64)
+        id_type: str | None = Field(default=None, max_length=40)
+        captcha_id: str | None = Field(default=None, max_length=64)
+        captcha_answer: str | None = Field(default=None, max_length=16)
+
+    return PasswordLoginRequest
 
 
 class PasswordLogin:
     id = "password"
 
-    def authenticate(self, form: dict, ctx: RequestContext) -> Authenticated:
+    @property
+    def request_model(self) -> type:
+        return _request_model()
+
+    def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
+        raise HallError.login_flow_expired()  # one step: there is no later request
+
+    def begin(self, form: dict, ctx: RequestContext) -> Authenticated:
         identifier = str(form.get("identifier") or "").strip()
         password = str(form.get("password") or "")
         fields = {}
@@ -76,13 +90,12 @@ class PasswordLogin:
             types: list[identity.DocumentType] = []
         else:
             normalized = identity.normalize_id_number(identifier)
-            types = _document_types(normalized, ctx)
+            types = identity.document_types_fitting(normalized, ctx.now.date())
             if not types:
                 raise HallError.validation_failed({"identifier": "请输入正确的证件号码或移动电话"})
             if chosen is not None:
                 types = [t for t in types if t is chosen]
-            mac = id_number_mac(normalized)
-            keys = [accounts.id_claim_key(t.value, mac) for t in types]
+            keys = accounts.id_claim_keys(id_number_mac(normalized), types)
         found = accounts.find_account_ids(keys) if keys else {}
         if len(set(found.values())) > 1:
             # One number held under two document types: never pick one silently.
@@ -108,7 +121,7 @@ class PasswordLogin:
             captcha.check(str(form["captcha_id"]), str(form["captcha_answer"]), ctx)
 
         try:
-            lockouts.reserve_try(subject, lock, policy, ctx.now, window)
+            reservation = lockouts.reserve_try(subject, lock, policy, ctx.now, window)
         except TryRefusedError as exc:
             if exc.reason == "window":
                 rate_limits.password_window_full(window, ctx)
@@ -117,10 +130,10 @@ class PasswordLogin:
             raise HallError.account_locked(policy.unlock_at(lockouts.get(subject), ctx.now)) from None
 
         if not passwords.verify_password(account.password_hash if account else None, password):
-            lockout.after_failure(subject, account, policy, ctx)
+            lockout.after_failure(subject, account, reservation, policy, ctx)
             # The next try will ask for the captcha when this failure reached either threshold.
             asks = policy.captcha_after <= lock.tries(ctx.now) + 1 or rate_limits.client_asks_captcha(client_tries + 1)
             raise HallError.invalid_credentials(captcha_required=asks)
         if passwords.needs_rehash(account.password_hash):
             accounts.set_password_hash(account.account_id, passwords.hash_password(password), ctx.now)
-        return Authenticated(account, session_writes=(lockouts.forget(subject), flows.give_back_hit(window)))
+        return Authenticated(account, session_writes=(lockouts.forget(subject), records.give_back_hit(window)))

@@ -12,7 +12,7 @@ from chalicelib.errors import HallError
 from chalicelib.guards import captcha, rate_limits
 from chalicelib.observability import count, logger
 from chalicelib.platforms import sms
-from chalicelib.store import flows
+from chalicelib.store import records
 
 __all__ = ["send", "verify"]
 
@@ -25,7 +25,7 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
     rate_limits.sms_per_phone(mac, ctx)
     code = codes.new_sms_code()
     try:
-        flows.start_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
+        records.start_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
     except codes.ResendTooSoon as exc:
         raise HallError.sms_resend_too_soon(exc.retry_after) from None
     except codes.CodeExhausted:
@@ -59,7 +59,7 @@ def verify(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext) -
         raise HallError.validation_failed({"sms_code": str(exc)}) from None
     mac = phone_mac(phone)
     try:
-        flows.verify_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
+        records.verify_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
     except codes.CodeMismatch as exc:
         count("SmsCodeRejected", purpose=purpose.value)
         raise HallError.sms_code_invalid(exc.tries_left) from None

@@ -5,22 +5,46 @@ A password lock does not stop this method: it proves another factor.
 
 from __future__ import annotations
 
+from functools import cache
+
 from chalicelib.citizen_data import phone_mac
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity
 from chalicelib.domain.codes import Purpose
 from chalicelib.errors import HallError
-from chalicelib.flows.login import Authenticated
+from chalicelib.flows.login import Authenticated, Step
 from chalicelib.methods.sms_code import codes
 from chalicelib.store import accounts
 
 __all__ = ["SmsCodeLogin"]
 
 
+@cache  # one class (and so one cached validator) per process
+def _request_model() -> type:
+    from typing import Literal
+
+    from pydantic import BaseModel, Field
+
+    class SmsCodeLoginRequest(BaseModel):
+        method: Literal["sms_code"]
+        phone: str | None = Field(default=None, max_length=20)
+        sms_code: str | None = Field(default=None, max_length=10)
+
+    return SmsCodeLoginRequest
+
+
 class SmsCodeLogin:
     id = "sms_code"
+    sms_purpose = Purpose.LOGIN  # the SMS codes this method reads (sent only for built flows)
 
-    def authenticate(self, form: dict, ctx: RequestContext) -> Authenticated:
+    @property
+    def request_model(self) -> type:
+        return _request_model()
+
+    def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
+        raise HallError.login_flow_expired()  # one step: there is no later request
+
+    def begin(self, form: dict, ctx: RequestContext) -> Authenticated:
         try:
             phone = identity.validate_phone(str(form.get("phone") or ""))
         except identity.InvalidValue as exc:
