@@ -5,9 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .local/stamps
 
-.PHONY: run test test-fast bench load lint package clean setup browser-deps
+.PHONY: run test test-fast bench load lint package clean setup browser-deps java
 
-setup: $(STAMP)/venv $(STAMP)/npm
+setup: java $(STAMP)/venv $(STAMP)/npm
+
+# A Java runtime for DynamoDB Local (root installs Debian's; others are told how).
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "Install a Java runtime for DynamoDB Local: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; \
+	fi
 
 $(STAMP)/venv: requirements.txt requirements-dev.txt
 	@mkdir -p $(STAMP)
