@@ -147,18 +147,11 @@ class LambdaBrowser:
         return self.app(event, None)
 
     def receive(self, response: dict) -> dict:
-        from http.cookies import SimpleCookie
+        from tests.support import remember_cookies
 
         headers = response.get("multiValueHeaders") or {}
         single = (response.get("headers") or {}).get("Set-Cookie")
-        for value in headers.get("Set-Cookie") or ([single] if single else []):
-            jar = SimpleCookie()
-            jar.load(value)
-            for name, morsel in jar.items():
-                if morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
+        remember_cookies(self.cookies, headers.get("Set-Cookie") or ([single] if single else []))
         return response
 
     def request(self, method: str, path: str, body: dict | None = None) -> dict:

@@ -192,6 +192,18 @@ class _Base:
         return self.post("/api/sessions", {"method": "sms_code", "phone": phone, "sms_code": last_code(phone)})
 
 
+def remember_cookies(cookies: dict[str, str], set_cookie_values: list[str]) -> None:
+    """Keep what Set-Cookie headers set, and forget what they clear (Max-Age=0), as a browser does."""
+    for value in set_cookie_values:
+        jar = SimpleCookie()
+        jar.load(value)
+        for name, morsel in jar.items():
+            if morsel["max-age"] == "0":
+                cookies.pop(name, None)
+            else:
+                cookies[name] = morsel.value
+
+
 class Browser(_Base):
     """Keeps cookies and sends the CSRF header, as the hall's pages do."""
 
@@ -210,15 +222,7 @@ class Browser(_Base):
 
     def _after(self, response) -> None:
         raw = response.headers.get("Set-Cookie") or response.headers.get("set-cookie")
-        values = raw if isinstance(raw, list) else ([raw] if raw else [])
-        for value in values:
-            jar = SimpleCookie()
-            jar.load(value)
-            for name, morsel in jar.items():
-                if morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
+        remember_cookies(self.cookies, raw if isinstance(raw, list) else ([raw] if raw else []))
 
     def request(self, method, path, body=None, headers=None):
         if method != "GET" and "hall_csrf" not in self.cookies:
