@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Chalice, Rate
 
 from chalicelib import settings
-from chalicelib.handlers import login, pages, registration, verification
+from chalicelib.handlers import login, pages, qr_login, registration, verification
 from chalicelib.handlers.middleware import handle_request
 from chalicelib.jobs import lockout_cleanup
 
@@ -16,13 +16,15 @@ app.register_blueprint(pages.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(login.bp)
+app.register_blueprint(qr_login.bp)
 
 # Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
 # Read at import (cold start): the stage is in the environment by then, and settings are cheap.
 if settings.get().is_dev:
-    from chalicelib.handlers import dev
+    from chalicelib.handlers import dev, dev_app
 
     app.register_blueprint(dev.bp)
+    app.register_blueprint(dev_app.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")

@@ -254,6 +254,26 @@ def _current_user(h: Harness, browser) -> None:
     expect(browser.get("/api/me"), 200)
 
 
+def _qr_pending(h: Harness):
+    """A QR shown in a browser and scanned by the app, not yet confirmed."""
+    from tests.support import AppClient
+
+    browser, citizen = h.registered()
+    expect(browser.delete("/api/sessions/current"), 200)
+    qr_id = expect(browser.post("/api/sessions", {"method": "app_qr"}), 202).body["flow_id"]
+    phone = AppClient(h.app)
+    phone.token = expect(phone.login_password(citizen.phone, citizen.password), 200).body["token"]
+    expect(phone.post(f"/api/qr-logins/{qr_id}/scan"), 200)
+    return browser, qr_id
+
+
+def _qr_poll(h: Harness, state) -> None:
+    browser, qr_id = state
+    reply = expect(browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}), 202)
+    if reply.body.get("scanned") is not True:
+        raise AssertionError(f"the poll did not see the scan: {reply.body}")
+
+
 CLEANUP_LOCKS = 3
 CLEANUP_HOURS = 3  # the checkpoint's hour, the one after, and the current hour
 
@@ -355,6 +375,14 @@ FLOWS: tuple[Flow, ...] = (
         _current_user,
         1,
         "one GetItem: the session carries the masked snapshot (the idle-expiry touch is written ≤ once a minute)",
+        Exactly(1),
+    ),
+    Flow(
+        "QR login poll (扫码登录, scanned)",
+        _qr_pending,
+        _qr_poll,
+        1,
+        "one GetItem of the QR flow record; no write until the app has confirmed",
         Exactly(1),
     ),
     Flow(

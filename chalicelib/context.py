@@ -18,3 +18,7 @@ class RequestContext:
     # Which kind of client asked: "browser" (cookie + CSRF) or "app" (bearer token).
     # A session is bound to the kind that opened it.
     client: str = "browser"
+    # What a login of several steps reads of the browser (web.login_context fills them):
+    # its User-Agent, and the secret that binds a pending login to it (an HttpOnly cookie).
+    user_agent: str = ""
+    browser_secret: str | None = None

@@ -108,6 +108,72 @@ class HallError(ChaliceUnhandledError):
         # A later step of a login that no longer exists (expired, used, or never begun).
         return cls("login_flow_expired", 400, "登录已失效，请重新登录")
 
+    # -- 扫码登录: the browser's poll (RFC 8628's words) and the app's scan ---------------
+    @classmethod
+    def expired_token(cls) -> HallError:
+        return cls("expired_token", 400, "二维码已过期，请刷新二维码")
+
+    @classmethod
+    def access_denied(cls) -> HallError:
+        return cls("access_denied", 400, "已在手机上取消登录，请刷新二维码后重新扫码")
+
+    @classmethod
+    def qr_login_other_browser(cls) -> HallError:
+        # Only the browser that showed the QR collects its session (a relayed QR id gets nothing).
+        return cls("qr_login_other_browser", 403, "请在显示该二维码的浏览器上完成登录")
+
+    @classmethod
+    def app_session_required(cls) -> HallError:
+        return cls("app_session_required", 403, "请使用江苏智慧人社APP登录后扫码")
+
+    @classmethod
+    def qr_login_not_found(cls) -> HallError:
+        return cls("qr_login_not_found", 404, "二维码无效或已失效，请在电脑上刷新二维码")
+
+    @classmethod
+    def qr_login_expired(cls) -> HallError:
+        return cls("qr_login_expired", 410, "二维码已过期，请在电脑上刷新二维码后重新扫码")
+
+    @classmethod
+    def qr_login_already_scanned(cls) -> HallError:
+        return cls("qr_login_already_scanned", 409, "该二维码已被扫描，请在电脑上刷新二维码后重新扫码")
+
+    @classmethod
+    def qr_login_other_account(cls) -> HallError:
+        return cls("qr_login_other_account", 403, "请使用扫码的账号确认或取消登录")
+
+    @classmethod
+    def qr_login_finished(cls) -> HallError:
+        return cls("qr_login_finished", 409, "该二维码已确认或已取消，请在电脑上刷新二维码")
+
+    # -- 江苏政务登录 (OpenID Connect): the provider's callback ----------------------------
+    @classmethod
+    def oidc_state_invalid(cls) -> HallError:
+        # Unknown state, another provider's, or begun in another browser: nothing more is said.
+        return cls("oidc_state_invalid", 400, "登录请求无效，请返回登录页重新选择江苏政务登录")
+
+    @classmethod
+    def oidc_state_expired(cls) -> HallError:
+        return cls("oidc_state_expired", 400, "登录已超时，请返回登录页重新选择江苏政务登录")
+
+    @classmethod
+    def oidc_state_used(cls) -> HallError:
+        return cls("oidc_state_used", 400, "该登录请求已使用，请返回登录页重新登录")
+
+    @classmethod
+    def oidc_access_denied(cls) -> HallError:
+        return cls("oidc_access_denied", 400, "您已取消江苏政务授权，未能登录")
+
+    @classmethod
+    def oidc_token_invalid(cls) -> HallError:
+        # The code was refused (PKCE mismatch, replayed code) or the ID token did not verify.
+        return cls("oidc_token_invalid", 502, "江苏政务身份认证未通过，请重新登录")
+
+    @classmethod
+    def oidc_provider_unavailable(cls) -> HallError:
+        # Not configured, the redirect URI not allowed, or the provider did not answer.
+        return cls("oidc_provider_unavailable", 503, "江苏政务登录暂不可用，请使用其他方式登录")
+
     @classmethod
     def captcha_required(cls) -> HallError:
         # After a few wrong passwords (per account or per address) password login asks

@@ -32,6 +32,14 @@ def _minutes(text: str) -> timedelta:
     return timedelta(minutes=int(text))
 
 
+def _seconds(text: str) -> timedelta:
+    return timedelta(seconds=int(text))
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 def _keys_document(text: str) -> dict:
     return json.loads(base64.b64decode(text))
 
@@ -87,6 +95,21 @@ class Settings:
         default=10, metadata=_env("HALL_PASSWORD_CAPTCHA_AFTER_CLIENT_FAILURES", parse=int)
     )
     agreement_version: str = field(default="2024-01", metadata=_env("HALL_AGREEMENT_VERSION"))
+    # How long a 扫码登录 QR can be scanned, confirmed and collected.
+    qr_login_lifetime: timedelta = field(
+        default=timedelta(minutes=2), metadata=_env("HALL_QR_LOGIN_SECONDS", parse=_seconds)
+    )
+
+    # 江苏政务 统一身份认证 (OpenID Connect): the issuer (its discovery document is read from
+    # ``<issuer>/.well-known/openid-configuration``), the hall's client, and the redirect URIs
+    # the hall may send (``<public_base_url>/login/callback/jszw_oidc`` must be one of them).
+    jszw_issuer: str | None = field(default=None, metadata=_env("HALL_JSZW_ISSUER"))
+    jszw_client_id: str = field(default="jshrss-hall", metadata=_env("HALL_JSZW_CLIENT_ID"))
+    jszw_client_secret: str | None = field(default=None, repr=False, metadata=_env("HALL_JSZW_CLIENT_SECRET"))
+    jszw_redirect_uris: tuple = field(
+        default=("http://127.0.0.1:8000/login/callback/jszw_oidc",),
+        metadata=_env("HALL_JSZW_REDIRECT_URIS", parse=_list),
+    )
 
     @property
     def is_dev(self) -> bool:

@@ -24,14 +24,21 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     port = int(os.environ.get("HALL_PORT", "8000"))
     ddb_port = int(os.environ.get("HALL_DYNAMODB_PORT", "8001"))
+    idp_port = int(os.environ.get("HALL_JSZW_IDP_PORT", "8002"))
     ddb = dynamodb_local.start(ddb_port, data_dir=str(LOCAL / "dynamodb"), log_path=str(LOCAL / "dynamodb-local.log"))
-    server = None
+    server = idp = None
     try:
         env = stack.stack_env(ddb_port, "hall-dev", stack.local_keys(LOCAL / "keys.json"), LOCAL / "outbox.jsonl")
+        hall_url = f"http://127.0.0.1:{port}"
+        # The local 江苏政务 统一身份认证平台 (seeded users: README.md).
+        idp = stack.start_jszw_idp(idp_port, hall_url, LOCAL / "jszw-idp.log")
+        env.update(stack.jszw_env(idp_port, hall_url))
+        env["HALL_PUBLIC_BASE_URL"] = hall_url
         for line in stack.prepare_tables(env, seed=True):
             print(f"  demo account {line}")
         print(f"\n江苏人社网上办事服务大厅: http://127.0.0.1:{port}")
         print(f"Dev outbox (SMS and captcha answers): http://127.0.0.1:{port}/dev/outbox")
+        print(f"Local 江苏政务 统一身份认证平台: http://127.0.0.1:{idp_port} (users in README.md)")
         print("Demo accounts are listed in README.md. Ctrl-C stops everything.\n", flush=True)
         server = stack.subprocess.Popen(
             # `chalice local` as the deployed API Gateway answers (devtools.local_gateway), with no
@@ -51,6 +58,9 @@ def main() -> int:
                 server.wait(timeout=10)
             except stack.subprocess.TimeoutExpired:
                 server.kill()
+        if idp and idp.poll() is None:
+            idp.terminate()
+            idp.wait(timeout=10)
         dynamodb_local.stop(ddb)
         print("stopped.")
     return 0

@@ -81,6 +81,43 @@ def start_chalice(port: int, env: dict[str, str], log_path: Path | None = None) 
     return process
 
 
+def start_jszw_idp(
+    port: int, hall_base_url: str, log_path: Path | None = None, test_hooks: bool = False
+) -> subprocess.Popen:
+    """The local 江苏政务 统一身份认证平台 (devtools.stubs.jszw_idp), accepting the hall's callback."""
+    out = open(log_path, "ab") if log_path else None
+    command = [
+        sys.executable,
+        "-m",
+        "devtools.stubs.jszw_idp",
+        "--port",
+        str(port),
+        "--redirect-uri",
+        f"{hall_base_url}/login/callback/jszw_oidc",
+    ]
+    if test_hooks:
+        command.append("--test-hooks")
+    process = subprocess.Popen(command, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT if out else None)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=30)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process
+
+
+def jszw_env(idp_port: int, hall_base_url: str) -> dict[str, str]:
+    """The hall's settings for the local 江苏政务 provider (dev stage)."""
+    from devtools.stubs import jszw_idp
+
+    return {
+        "HALL_JSZW_ISSUER": f"http://127.0.0.1:{idp_port}",
+        "HALL_JSZW_CLIENT_ID": jszw_idp.CLIENT_ID,
+        "HALL_JSZW_CLIENT_SECRET": jszw_idp.CLIENT_SECRET,
+        "HALL_JSZW_REDIRECT_URIS": f"{hall_base_url}/login/callback/jszw_oidc",
+    }
+
+
 def prepare_tables(env: dict[str, str], seed: bool) -> list[str]:
     """Create missing tables and (optionally) seed the demo citizens, in this process."""
     os.environ.update(env)
@@ -110,12 +147,21 @@ def running(
     )
     try:
         env = stack_env(ddb_port, table_prefix, local_keys(work_dir / "keys.json"), work_dir / "outbox.jsonl")
-        prepare_tables(env, seed)
-        server = start_chalice(http_port, env, work_dir / "chalice-local.log")
+        # The 扫码登录 QR encodes the hall's own address: this server's.
+        env["HALL_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{http_port}"
+        idp_port = dynamodb_local.free_port()
+        idp = start_jszw_idp(idp_port, env["HALL_PUBLIC_BASE_URL"], work_dir / "jszw-idp.log")
+        env.update(jszw_env(idp_port, env["HALL_PUBLIC_BASE_URL"]))
         try:
-            yield f"http://127.0.0.1:{http_port}", env
+            prepare_tables(env, seed)
+            server = start_chalice(http_port, env, work_dir / "chalice-local.log")
+            try:
+                yield f"http://127.0.0.1:{http_port}", env
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            idp.terminate()
+            idp.wait(timeout=10)
     finally:
         dynamodb_local.stop(ddb)

@@ -24,6 +24,7 @@ from chalicelib.errors import HallError
 from chalicelib.observability import count, logger
 from chalicelib.store import audit
 from chalicelib.store.accounts import Account
+from chalicelib.store.errors import WriteRefusedError
 from chalicelib.store.lockouts import account_subject
 
 __all__ = [
@@ -55,6 +56,11 @@ class Pending:
     status: str = "authorization_pending"  # RFC 8628: authorization_pending, slow_down, ...
     view: dict = field(default_factory=dict)
     poll_after: int | None = None
+    # A secret for the browser alone (the handler sets it as an HttpOnly cookie, for
+    # ``browser_secret_max_age`` seconds); the method keeps only its hash and binds the
+    # login to it, so only this browser can collect the session.
+    browser_secret: str | None = None
+    browser_secret_max_age: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class Redirect:
     """Send the browser to ``location`` (an identity provider); it returns through ``proceed``."""
 
     location: str
+    # A secret for the browser alone (an HttpOnly cookie, ``browser_secret_max_age`` seconds):
+    # the method keeps its hash, and the provider's callback counts only in this browser.
+    browser_secret: str | None = None
+    browser_secret_max_age: int = 0
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,12 @@ def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
         return Outcome(step=step)
     account = step.account
     event = audit.event(account_subject(account.account_id), "LoginSucceeded", ctx.now, method=method.id)
-    issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event], step.session_writes)
+    try:
+        issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event], step.session_writes)
+    except WriteRefusedError:
+        # A write the method asked for no longer holds (a QR collected by a racing poll): no session.
+        count("LoginFailed", method=method.id, reason="login_flow_expired")
+        raise HallError.login_flow_expired() from None
     count("LoginSucceeded", method=method.id)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
     logger.append_keys(account_id=account.account_id, event="login succeeded", login_method=method.id)

@@ -137,7 +137,9 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
             raise HallError.id_number_taken() from None
         if "family" in exc.claims:
             raise HallError.family_number_bound() from None
-        raise HallError.phone_taken() from None
+        if "phone" in exc.claims:
+            raise HallError.phone_taken() from None
+        raise  # only the session or event written alongside failed: not the citizen's doing
     count("Registered", level=level.name)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
     logger.append_keys(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import sessions
+from chalicelib.errors import HallError
 from chalicelib.flows import login as login_flow
 from chalicelib.handlers import web
 from chalicelib.methods import registry
@@ -33,7 +34,7 @@ def login():
     request = bp.current_request
     web.require_csrf(request)
     method, form = _form(request)
-    return _render(request, login_flow.begin(method, form, web.context(request)))
+    return _render(request, login_flow.begin(method, form, web.login_context(request)))
 
 
 @bp.route("/api/login-flows/{flow_id}", methods=["POST"])
@@ -42,7 +43,23 @@ def continue_login(flow_id):
     request = bp.current_request
     web.require_csrf(request)
     method, form = _form(request)
-    return _render(request, login_flow.proceed(method, flow_id, form, web.context(request)))
+    return _render(request, login_flow.proceed(method, flow_id, form, web.login_context(request)))
+
+
+@bp.route("/login/start/{method_id}", methods=["GET"])
+@tracer.capture_method
+def start_redirect_login(method_id):
+    """The login page's link to an identity provider (江苏政务): begin, and send the browser there.
+
+    A GET (a link the browser follows, not the page script's fetch, which cannot follow a
+    redirect to another origin). It changes nothing a third party could use: a cross-site
+    page that sends a browser here only shows that browser the provider's login page, and
+    the state it makes is bound to that browser by the cookie set here."""
+    request = bp.current_request
+    method = registry.login_method(method_id)
+    if not getattr(method, "starts_by_redirect", False):
+        raise HallError.unknown_login_method()
+    return _render(request, login_flow.begin(method, {"method": method_id}, web.login_context(request)))
 
 
 @bp.route("/login/callback/{method_id}", methods=["GET"])
@@ -52,9 +69,16 @@ def login_callback(method_id):
     request = bp.current_request
     method = registry.login_method(method_id)
     query = dict(request.query_params or {})
-    outcome = login_flow.proceed(method, str(query.get("state") or ""), query, web.context(request))
+    ctx = web.login_context(request, web.OAUTH_BINDING_COOKIE)
+    # (The binding cookie is left to expire with the state: a replayed callback in the same
+    # browser is then told the login was used, not that it never existed.)
+    outcome = login_flow.proceed(method, str(query.get("state") or ""), query, ctx)
     if outcome.session is not None:
         return web.session_redirect(request, outcome.session, "/")
+    if isinstance(outcome.step, login_flow.LinkRequired) and not web.is_app_client(request):
+        from chalicelib.handlers import pages
+
+        return pages.render(request, "login_link_required.html", status=409, provider=outcome.step.provider)
     return _render(request, outcome)
 
 
@@ -63,7 +87,12 @@ def _render(request, outcome: login_flow.Outcome) -> Response:
         return web.session_response(request, outcome.session)
     step = outcome.step
     if isinstance(step, login_flow.Redirect):
-        return web.redirect(step.location)
+        cookies = None
+        if step.browser_secret and not web.is_app_client(request):
+            cookies = [
+                web.login_binding_cookie(step.browser_secret, step.browser_secret_max_age, web.OAUTH_BINDING_COOKIE)
+            ]
+        return web.redirect(step.location, cookies)
     if isinstance(step, login_flow.LinkRequired):
         return Response(
             {"status": "link_required", "flow_id": step.flow_id, "provider": step.provider}, status_code=202
@@ -71,7 +100,10 @@ def _render(request, outcome: login_flow.Outcome) -> Response:
     body = {"status": step.status, "flow_id": step.flow_id, **step.view}
     if step.poll_after is not None:
         body["poll_after"] = step.poll_after
-    return Response(body, status_code=202)
+    headers = {}
+    if step.browser_secret and not web.is_app_client(request):
+        headers["Set-Cookie"] = [web.login_binding_cookie(step.browser_secret, step.browser_secret_max_age)]
+    return Response(body, status_code=202, headers=headers)
 
 
 @bp.route("/api/sessions/current", methods=["DELETE"])

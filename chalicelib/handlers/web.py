@@ -39,6 +39,10 @@ __all__ = [
 
 SESSION_COOKIE = "hall_session"
 CSRF_COOKIE = "hall_csrf"
+# The secret binding a pending login (a QR shown) to the browser that asked for it.
+LOGIN_BINDING_COOKIE = "hall_qr"
+# The secret binding a login sent to an identity provider to the browser that began it.
+OAUTH_BINDING_COOKIE = "hall_oauth"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -54,6 +58,25 @@ def context(request: Request) -> RequestContext:
         request_id=request_id(request),
         client="app" if is_app_client(request) else "browser",
     )
+
+
+def login_context(request: Request, binding_cookie: str = LOGIN_BINDING_COOKIE) -> RequestContext:
+    """The context of a login request: also the browser's User-Agent and the secret that
+    binds a pending login to it (read only here, so other requests parse no extra cookie);
+    ``binding_cookie`` names the cookie holding it (a provider's callback: OAUTH_BINDING_COOKIE)."""
+    from dataclasses import replace
+
+    return replace(
+        context(request),
+        user_agent=((request.headers or {}).get("user-agent") or "")[:300],
+        browser_secret=cookies(request).get(binding_cookie),
+    )
+
+
+def login_binding_cookie(secret: str, max_age: int, name: str = LOGIN_BINDING_COOKIE) -> str:
+    """The Set-Cookie value for a pending login's browser secret (HttpOnly, short-lived).
+    SameSite=Lax still sends it on the provider's top-level redirect back to the hall."""
+    return _cookie(name, secret, max_age)
 
 
 # The largest form (registration) is well under 1 KiB; a body past these limits is refused

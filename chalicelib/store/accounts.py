@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
-from chalicelib.store import lockouts, records, tables
+from chalicelib.store import lockouts, records, tables, writes
 from chalicelib.store.errors import ClaimTakenError, with_conflict_retries
 from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel, RateWindowModel
 
@@ -24,6 +24,8 @@ __all__ = [
     "get",
     "get_with_lock",
     "id_claim_key",
+    "link_claim_key",
+    "link_write",
     "phone_claim_key",
     "put_family_claim",
 ]
@@ -46,6 +48,18 @@ def family_claim_key(doc_type: str, id_mac: str) -> str:
     return f"family#{doc_type}#{id_mac}"
 
 
+def link_claim_key(provider: str, subject_mac: str) -> str:
+    """An identity provider's account tied to ours (``oidc#<provider>#<subject mac>``)."""
+    return f"oidc#{provider}#{subject_mac}"
+
+
+def link_write(provider: str, subject_mac: str, account_id: str, now: datetime) -> writes.Write:
+    """The link claim, for another repository's transaction: unique (condition: not held),
+    so two concurrent first logins with one subject make one link."""
+    claim = ClaimModel(link_claim_key(provider, subject_mac), account_id=account_id, kind="oidc", created_at=now)
+    return writes.put(claim, condition=ClaimModel.claim_key.does_not_exist())
+
+
 @dataclass(frozen=True)
 class Account:
     account_id: str
@@ -59,6 +73,7 @@ class Account:
     password_hash: str | None
     level: int
     created_at: datetime
+    name_mac: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,7 +82,7 @@ class NewAccount:
     id_number: Protected
     name: Protected
     phone: Protected
-    password_hash: str
+    password_hash: str | None  # None: an account made by an identity provider has no password yet
     level: int
     agreement_version: str
     agreement_accepted_at: datetime
@@ -86,6 +101,7 @@ def _to_account(item: AccountModel) -> Account:
         password_hash=item.password_hash,
         level=int(item.level),
         created_at=item.created_at,
+        name_mac=item.name_mac,
     )
 
 
@@ -154,7 +170,7 @@ def create(new: NewAccount, now: datetime, account_id: str | None = None, with_i
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
         # PynamoDB sends condition checks first, then puts in the order saved.
-        names = ["family", "id", "phone", "account"]
+        names = ["family", "id", "phone", "account"] + ["with_items"] * len(with_items)
         held = [
             name
             for name, reason in zip(names, reasons, strict=False)

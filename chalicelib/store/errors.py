@@ -7,6 +7,7 @@ __all__ = [
     "LimitExceededError",
     "StoreError",
     "TryRefusedError",
+    "WriteRefusedError",
     "cancellation_codes",
     "is_condition_failure",
     "with_conflict_retries",
@@ -40,6 +41,11 @@ class TryRefusedError(StoreError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WriteRefusedError(StoreError):
+    """A write another layer handed over (``writes.Write``) failed its condition, so the
+    transaction it joined wrote nothing (a QR collected twice, confirmed no more)."""
 
 
 def is_condition_failure(exc: Exception) -> bool:

@@ -31,6 +31,8 @@ __all__ = [
     "ClaimModel",
     "FlowRecordModel",
     "LockoutModel",
+    "OAuthStateRecordModel",
+    "QrLoginRecordModel",
     "RateWindowModel",
     "SessionModel",
     "SmsCodeRecordModel",
@@ -178,6 +180,37 @@ class CheckpointModel(FlowRecordModel, discriminator="checkpoint"):
     """Where a scheduled job got to."""
 
     data = JSONAttribute(null=True)
+
+
+class QrLoginRecordModel(FlowRecordModel, discriminator="qr_login"):
+    """A 扫码登录 QR (``qr#<id>``): ``state`` pending → scanned → confirmed → collected, or
+    cancelled; bound to the browser that asked for it by the hash of a secret it holds."""
+
+    state = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    binding_hash = UnicodeAttribute()
+    requested_at = NumberAttribute()
+    # The requesting browser, shown to the app that scans so a relayed QR can be spotted.
+    request_ip = UnicodeAttribute()
+    request_user_agent = UnicodeAttribute()
+    scanned_by = UnicodeAttribute(null=True)
+    scanned_at = NumberAttribute(null=True)
+    decided_at = NumberAttribute(null=True)
+
+
+class OAuthStateRecordModel(FlowRecordModel, discriminator="oauth_state"):
+    """A login sent to an identity provider (``oauth#<state>``): single use (``used``).
+
+    Holds what the callback needs to finish it: the provider, the PKCE verifier
+    (encrypted), the nonce the ID token must carry, and the hash of a secret the
+    browser that began it holds (the callback must come back to that browser)."""
+
+    provider = UnicodeAttribute()
+    verifier_cipher = UnicodeAttribute()
+    nonce = UnicodeAttribute()
+    binding_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    used = BooleanAttribute(null=True)
 
 
 class LocksByUnlockHour(GlobalSecondaryIndex):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.store import tables, writes
-from chalicelib.store.errors import is_condition_failure, with_conflict_retries
+from chalicelib.store.errors import WriteRefusedError, cancellation_codes, is_condition_failure, with_conflict_retries
 from chalicelib.store.models import SessionModel
 
 __all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
@@ -87,7 +87,14 @@ def create_with_events(
             for write in extra:
                 write.add_to(tx)
 
-    with_conflict_retries(commit)
+    try:
+        with_conflict_retries(commit)
+    except TransactWriteError as exc:
+        # The session's own conditions cannot fail (a fresh token, fresh event ids): a refusal
+        # is a method's write (the QR no longer confirmed), and then nothing was written.
+        if "ConditionalCheckFailed" in cancellation_codes(exc)[1:]:
+            raise WriteRefusedError() from exc
+        raise
 
 
 def get(token_hash: str) -> SessionRecord | None:

@@ -122,9 +122,12 @@ def test_the_login_page_mirrors_the_manual_and_unbuilt_methods_say_coming_soon(p
     other = page.get_by_role("region", name="其他登录方式")
     shot(page, "login")
 
-    # 电子社保卡, 江苏政务 (苏), 支付宝 (支): each says 即将开放 when pressed, and stays on the page.
+    # 江苏政务 (苏) is built: a link that begins the login (tests/browser/test_jszw_login.py).
+    expect(other.get_by_role("link", name="江苏政务")).to_have_attribute("href", "/login/start/jszw_oidc")
+    expect(other.get_by_role("link", name="江苏政务")).not_to_contain_text("即将开放")
+    # 电子社保卡, 支付宝 (支): each says 即将开放 when pressed, and stays on the page.
     status = page.locator("#soon-status")
-    for method, feature in (("电子社保卡", "电子社保卡登录"), ("江苏政务", "江苏政务登录"), ("支付宝", "支付宝登录")):
+    for method, feature in (("电子社保卡", "电子社保卡登录"), ("支付宝", "支付宝登录")):
         button = other.get_by_role("button", name=method)
         expect(button).to_contain_text("即将开放")
         button.click()
@@ -132,16 +135,21 @@ def test_the_login_page_mirrors_the_manual_and_unbuilt_methods_say_coming_soon(p
         expect(status).to_have_attribute("role", "status")
     expect(other.locator(".method-icon")).to_have_text(["卡", "苏", "支"])
 
-    # 扫码登录: the manual's 下载江苏智慧人社APP and 如何扫码？, marked 即将开放.
+    # 扫码登录: the QR with the manual's text; 下载江苏智慧人社APP still 即将开放; 如何扫码？ shows the steps.
     page.get_by_role("tab", name="扫码登录").click()
     qr = page.get_by_role("tabpanel", name="扫码登录")
-    expect(qr).to_contain_text("即将开放")
+    expect(qr).to_contain_text("使用江苏智慧人社APP扫一扫功能扫码登录")
+    expect(qr.get_by_role("img", name="扫码登录二维码")).to_be_visible()
     download = qr.get_by_role("button", name="下载江苏智慧人社APP（即将开放）")
     expect(download).to_be_visible()
-    how = qr.get_by_role("button", name="如何扫码？（即将开放）")
-    how.click()
+    download.click()
     expect(status).to_contain_text("即将开放")
-    shot(page, "login-qr-coming-soon")
+    how = qr.get_by_role("button", name="如何扫码？")
+    expect(how).to_have_attribute("aria-expanded", "false")
+    how.click()
+    expect(how).to_have_attribute("aria-expanded", "true")
+    expect(qr).to_contain_text("点击首页右上角的扫一扫功能")
+    shot(page, "login-qr")
 
     # 单位登录 is not built yet either.
     page.get_by_role("tab", name="单位登录").click()

@@ -171,6 +171,9 @@ def _walk_every_flow(browser) -> None:
     browser.delete("/api/sessions/current")
     assert browser.login_password(other.id_number, "Wrong#pass1").status == 401
     assert browser.login_password(other.id_number, other.password).status == 200
+    # 扫码登录: the page asks for a QR and polls; the app scans and confirms; the page collects;
+    # another QR is cancelled, and a collected one is polled again.
+    _walk_qr_login(browser, other)
     # Registration conflicts (the transaction's condition checks) answer too.
     clock.advance(timedelta(minutes=2))
     assert browser.register(new_citizen(phone=citizen.phone)).status == 409
@@ -178,6 +181,28 @@ def _walk_every_flow(browser) -> None:
     clock.advance(timedelta(hours=5))
     report = lockout_cleanup.run(clock.now())
     assert report.released == 2
+
+
+def _walk_qr_login(browser, citizen) -> None:
+    from tests.support import AppClient
+
+    browser.delete("/api/sessions/current")
+    with AppClient(_app()) as phone:
+        phone.token = phone.login_password(citizen.id_number, citizen.password).body["token"]
+        for decision, status in (("confirm", 200), ("cancel", 400)):
+            qr_id = browser.post("/api/sessions", {"method": "app_qr"}).body["flow_id"]
+            assert browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}).status == 202
+            assert phone.post(f"/api/qr-logins/{qr_id}/scan").status == 200
+            assert phone.post(f"/api/qr-logins/{qr_id}/{decision}").status == 200
+            assert browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}).status == status
+        assert browser.post(f"/api/qr-logins/{qr_id}/confirm").status == 403
+    browser.delete("/api/sessions/current")
+
+
+def _app():
+    from app import app
+
+    return app
 
 
 @pytest.fixture

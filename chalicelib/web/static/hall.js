@@ -7,7 +7,10 @@
 import { start as apiForm } from "./api-form.js";
 import { start as captchaDialog } from "./captcha-dialog.js";
 import { start as comingSoon } from "./coming-soon.js";
+import { start as devAppQr } from "./dev-app-qr.js";
+import { start as disclosure } from "./disclosure.js";
 import { start as logout } from "./logout.js";
+import { start as qrLogin } from "./qr-login.js";
 import { start as smsCode } from "./sms-code.js";
 import { startLink as tabLink, start as tabs } from "./tabs.js";
 
@@ -15,7 +18,10 @@ export const COMPONENTS = {
   "api-form": apiForm,
   "captcha-dialog": captchaDialog,
   "coming-soon": comingSoon,
+  "dev-app-qr": devAppQr,
+  disclosure,
   logout,
+  "qr-login": qrLogin,
   "sms-code": smsCode,
   tabs,
   "tab-link": tabLink,
