@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Chalice, Rate
 
 from chalicelib import settings
-from chalicelib.handlers import login, pages, qr_login, registration, verification
+from chalicelib.handlers import essc_login, login, pages, qr_login, registration, verification
 from chalicelib.handlers.middleware import handle_request
 from chalicelib.jobs import lockout_cleanup
 
@@ -17,14 +17,16 @@ app.register_blueprint(verification.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(login.bp)
 app.register_blueprint(qr_login.bp)
+app.register_blueprint(essc_login.bp)
 
 # Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
 # Read at import (cold start): the stage is in the environment by then, and settings are cheap.
 if settings.get().is_dev:
-    from chalicelib.handlers import dev, dev_app
+    from chalicelib.handlers import dev, dev_app, dev_essc
 
     app.register_blueprint(dev.bp)
     app.register_blueprint(dev_app.bp)
+    app.register_blueprint(dev_essc.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")

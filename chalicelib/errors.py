@@ -146,15 +146,16 @@ class HallError(ChaliceUnhandledError):
     def qr_login_finished(cls) -> HallError:
         return cls("qr_login_finished", 409, "该二维码已确认或已取消，请在电脑上刷新二维码")
 
-    # -- 江苏政务登录 (OpenID Connect): the provider's callback ----------------------------
+    # -- 江苏政务登录 (OpenID Connect) and 支付宝登录: the provider's callback ---------------
+    # (the oidc_state_* errors answer for every redirect-based method's state)
     @classmethod
     def oidc_state_invalid(cls) -> HallError:
         # Unknown state, another provider's, or begun in another browser: nothing more is said.
-        return cls("oidc_state_invalid", 400, "登录请求无效，请返回登录页重新选择江苏政务登录")
+        return cls("oidc_state_invalid", 400, "登录请求无效，请返回登录页重新选择登录方式")
 
     @classmethod
     def oidc_state_expired(cls) -> HallError:
-        return cls("oidc_state_expired", 400, "登录已超时，请返回登录页重新选择江苏政务登录")
+        return cls("oidc_state_expired", 400, "登录已超时，请返回登录页重新选择登录方式")
 
     @classmethod
     def oidc_state_used(cls) -> HallError:
@@ -173,6 +174,55 @@ class HallError(ChaliceUnhandledError):
     def oidc_provider_unavailable(cls) -> HallError:
         # Not configured, the redirect URI not allowed, or the provider did not answer.
         return cls("oidc_provider_unavailable", 503, "江苏政务登录暂不可用，请使用其他方式登录")
+
+    # -- 支付宝登录 (Alipay web authorization) --------------------------------------------
+    @classmethod
+    def alipay_access_denied(cls) -> HallError:
+        return cls("alipay_access_denied", 400, "您已取消支付宝授权，未能登录")
+
+    @classmethod
+    def alipay_auth_code_invalid(cls) -> HallError:
+        # Alipay refused the auth_code (used, expired or not issued to the hall).
+        return cls("alipay_auth_code_invalid", 502, "支付宝授权已失效，请重新登录")
+
+    @classmethod
+    def alipay_signature_invalid(cls) -> HallError:
+        # An answer from the gateway whose RSA2 signature does not verify with Alipay's public key.
+        return cls("alipay_signature_invalid", 502, "支付宝返回的信息未通过验证，请重新登录")
+
+    @classmethod
+    def alipay_unavailable(cls) -> HallError:
+        # Not configured, the redirect URI not allowed, the gateway unreachable, or it refused our request.
+        return cls("alipay_unavailable", 503, "支付宝登录暂不可用，请使用其他方式登录")
+
+    # -- 电子社保卡扫码登录: the national e-SSC platform's signed callback ------------------
+    @classmethod
+    def essc_signature_invalid(cls) -> HallError:
+        # Not signed by the platform's key (or not a callback at all): nothing more is said.
+        return cls("essc_signature_invalid", 401, "电子社保卡平台签名验证失败")
+
+    @classmethod
+    def essc_timestamp_stale(cls) -> HallError:
+        return cls("essc_timestamp_stale", 400, "电子社保卡平台请求已超时，请重新扫码")
+
+    @classmethod
+    def essc_nonce_reused(cls) -> HallError:
+        # A replayed callback: the nonce was used before.
+        return cls("essc_nonce_reused", 409, "电子社保卡平台请求重复，请重新扫码")
+
+    @classmethod
+    def essc_code_invalid(cls) -> HallError:
+        # The QR's code is neither this minute's nor the last minute's, or the QR is gone or used.
+        return cls("essc_code_invalid", 400, "二维码已更新或已失效，请重新扫描网办大厅上的二维码")
+
+    @classmethod
+    def essc_identity_invalid(cls) -> HallError:
+        return cls("essc_identity_invalid", 400, "电子社保卡持卡人信息无效，未能登录")
+
+    @classmethod
+    def essc_platform_unavailable(cls) -> HallError:
+        # The platform's public key is not configured.
+        return cls("essc_platform_unavailable", 503, "电子社保卡登录暂不可用，请使用其他方式登录")
 
     @classmethod
     def captcha_required(cls) -> HallError:

@@ -111,6 +111,29 @@ class Settings:
         metadata=_env("HALL_JSZW_REDIRECT_URIS", parse=_list),
     )
 
+    # 支付宝登录: the hall's app on Alipay's open platform, its authorize page and gateway, the
+    # hall's app private key and Alipay's public key (PEM text; RSA2), and the allowed callbacks.
+    alipay_app_id: str | None = field(default=None, metadata=_env("HALL_ALIPAY_APP_ID"))
+    alipay_authorize_url: str = field(
+        default="https://openauth.alipay.com/oauth2/publicAppAuthorize.htm", metadata=_env("HALL_ALIPAY_AUTHORIZE_URL")
+    )
+    alipay_gateway_url: str = field(
+        default="https://openapi.alipay.com/gateway.do", metadata=_env("HALL_ALIPAY_GATEWAY_URL")
+    )
+    alipay_app_private_key: str | None = field(default=None, repr=False, metadata=_env("HALL_ALIPAY_APP_PRIVATE_KEY"))
+    alipay_public_key: str | None = field(default=None, metadata=_env("HALL_ALIPAY_PUBLIC_KEY"))
+    alipay_redirect_uris: tuple = field(
+        default=("http://127.0.0.1:8000/login/callback/alipay",),
+        metadata=_env("HALL_ALIPAY_REDIRECT_URIS", parse=_list),
+    )
+
+    # 电子社保卡扫码登录: how long a QR (its code changing every minute) can be scanned and
+    # collected, and the national e-SSC platform's public key (PEM) its callbacks are verified with.
+    essc_qr_lifetime: timedelta = field(
+        default=timedelta(minutes=5), metadata=_env("HALL_ESSC_QR_SECONDS", parse=_seconds)
+    )
+    essc_platform_public_key: str | None = field(default=None, metadata=_env("HALL_ESSC_PLATFORM_PUBLIC_KEY"))
+
     @property
     def is_dev(self) -> bool:
         """Dev-only routes (the SMS outbox, captcha answers) exist only here."""

@@ -118,6 +118,97 @@ def jszw_env(idp_port: int, hall_base_url: str) -> dict[str, str]:
     }
 
 
+def alipay_keys(directory: Path) -> dict[str, Path]:
+    """Two RSA key pairs for 支付宝登录 (made once, kept out of git): the hall's app key and the
+    local Alipay's own key. Paths by name: hall_app_private, hall_app_public, alipay_private, alipay_public."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    paths = {
+        name: directory / f"{name}.pem"
+        for name in ("hall_app_private", "hall_app_public", "alipay_private", "alipay_public")
+    }
+    directory.mkdir(parents=True, exist_ok=True)
+    for owner in ("hall_app", "alipay"):
+        private, public = paths[f"{owner}_private"], paths[f"{owner}_public"]
+        if private.exists() and public.exists():
+            continue
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        private.chmod(0o600)
+        public.write_bytes(
+            key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        )
+    return paths
+
+
+def start_alipay_sim(
+    port: int, hall_base_url: str, keys: dict[str, Path], log_path: Path | None = None, test_hooks: bool = False
+) -> subprocess.Popen:
+    """The local 支付宝 (devtools.stubs.alipay_sim): authorize page and gateway, accepting the hall's callback."""
+    out = open(log_path, "ab") if log_path else None
+    command = [
+        sys.executable,
+        "-m",
+        "devtools.stubs.alipay_sim",
+        "--port",
+        str(port),
+        "--redirect-uri",
+        f"{hall_base_url}/login/callback/alipay",
+        "--app-public-key",
+        str(keys["hall_app_public"]),
+        "--private-key",
+        str(keys["alipay_private"]),
+    ]
+    if test_hooks:
+        command.append("--test-hooks")
+    process = subprocess.Popen(command, cwd=str(ROOT), stdout=out, stderr=subprocess.STDOUT if out else None)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", timeout=30)
+    except RuntimeError:
+        process.kill()
+        raise
+    return process
+
+
+def alipay_env(sim_port: int, hall_base_url: str, keys: dict[str, Path]) -> dict[str, str]:
+    """The hall's settings for the local 支付宝 (dev stage)."""
+    from devtools.stubs import alipay_sim
+
+    base = f"http://127.0.0.1:{sim_port}"
+    return {
+        "HALL_ALIPAY_APP_ID": alipay_sim.APP_ID,
+        "HALL_ALIPAY_AUTHORIZE_URL": f"{base}/oauth2/publicAppAuthorize.htm",
+        "HALL_ALIPAY_GATEWAY_URL": f"{base}/gateway.do",
+        "HALL_ALIPAY_APP_PRIVATE_KEY": keys["hall_app_private"].read_text(),
+        "HALL_ALIPAY_PUBLIC_KEY": keys["alipay_public"].read_text(),
+        "HALL_ALIPAY_REDIRECT_URIS": f"{hall_base_url}/login/callback/alipay",
+    }
+
+
+def seed_alipay_links() -> list[str]:
+    """Dev only: link the local 支付宝's preset users to their demo citizens (as if linked in the hall)."""
+    from chalicelib import clock
+    from chalicelib.methods import federation
+    from chalicelib.ops import lookup
+    from chalicelib.store import accounts
+    from devtools.stubs import alipay_sim
+
+    lines = []
+    for user in alipay_sim.USERS:
+        account = lookup.find_account(None, user.linked_id_number) if user.linked_id_number else None
+        if account is None:
+            continue
+        mac_ = federation.subject_mac("alipay", user.user_id)
+        if accounts.put_link("alipay", mac_, account.account_id, clock.now()):
+            lines.append(f"linked   支付宝 {user.nick_name} → {account.name_masked}")
+    return lines
+
+
 def prepare_tables(env: dict[str, str], seed: bool) -> list[str]:
     """Create missing tables and (optionally) seed the demo citizens, in this process."""
     os.environ.update(env)
@@ -127,7 +218,7 @@ def prepare_tables(env: dict[str, str], seed: bool) -> list[str]:
 
     settings.reset()
     tables.create_all()
-    return demo.seed(str(ROOT / "demo/citizens.json")) if seed else []
+    return demo.seed(str(ROOT / "demo/citizens.json")) + seed_alipay_links() if seed else []
 
 
 @contextmanager
@@ -152,6 +243,10 @@ def running(
         idp_port = dynamodb_local.free_port()
         idp = start_jszw_idp(idp_port, env["HALL_PUBLIC_BASE_URL"], work_dir / "jszw-idp.log")
         env.update(jszw_env(idp_port, env["HALL_PUBLIC_BASE_URL"]))
+        alipay_port = dynamodb_local.free_port()
+        keys = alipay_keys(work_dir / "alipay")
+        alipay = start_alipay_sim(alipay_port, env["HALL_PUBLIC_BASE_URL"], keys, work_dir / "alipay-sim.log")
+        env.update(alipay_env(alipay_port, env["HALL_PUBLIC_BASE_URL"], keys))
         try:
             prepare_tables(env, seed)
             server = start_chalice(http_port, env, work_dir / "chalice-local.log")
@@ -161,6 +256,8 @@ def running(
                 server.terminate()
                 server.wait(timeout=10)
         finally:
+            alipay.terminate()
+            alipay.wait(timeout=10)
             idp.terminate()
             idp.wait(timeout=10)
     finally:

@@ -39,7 +39,7 @@ from chalicelib.store import accounts, audit
 from chalicelib.store.errors import ClaimTakenError
 from chalicelib.store.lockouts import account_subject
 
-__all__ = ["resolve", "subject_mac"]
+__all__ = ["resolve", "resolve_linked", "subject_mac"]
 
 # The provider's assurance at or above which it verified the person against the population register.
 REAL_NAME_ASSURANCE = 2
@@ -47,6 +47,20 @@ REAL_NAME_ASSURANCE = 2
 
 def subject_mac(provider: str, subject: str) -> str:
     return mac(f"oidc_subject:{provider}", subject)
+
+
+def resolve_linked(provider: str, method_id: str, flow_id: str, subject: str, ctx: RequestContext) -> Step:
+    """The step a federated login ends with when the provider vouches for no ID number (支付宝
+    gives only its user id): the linked account, or :class:`LinkRequired` (asking for the ID
+    number and an SMS code, then linking, is the next slice). One GetItem, one more on a link."""
+    link_key = accounts.link_claim_key(provider, subject_mac(provider, subject))
+    found = accounts.find_account_ids([link_key])
+    if link_key in found:
+        account = accounts.get(found[link_key])
+        if account is not None:
+            return Authenticated(account)
+    count("LoginLinkRequired", method=method_id)
+    return LinkRequired(flow_id, provider)
 
 
 def resolve(provider: str, method_id: str, flow_id: str, vouched, ctx: RequestContext) -> Step:

@@ -22,12 +22,15 @@ __all__ = ["login_method", "login_methods", "login_request_model", "sms_purposes
 @cache
 def login_methods() -> dict[str, LoginMethod]:
     """Login methods by their stored id, in the order the login page offers them."""
+    from chalicelib.methods.alipay.login import AlipayLogin
     from chalicelib.methods.app_qr.login import AppQrLogin
+    from chalicelib.methods.essc_qr.login import EsscQrLogin
     from chalicelib.methods.jszw_oidc.login import JszwOidcLogin
     from chalicelib.methods.password.login import PasswordLogin
     from chalicelib.methods.sms_code.login import SmsCodeLogin
 
-    return {m.id: m for m in (AppQrLogin(), PasswordLogin(), SmsCodeLogin(), JszwOidcLogin())}
+    methods = (AppQrLogin(), PasswordLogin(), SmsCodeLogin(), EsscQrLogin(), JszwOidcLogin(), AlipayLogin())
+    return {m.id: m for m in methods}
 
 
 def login_method(method_id: str) -> LoginMethod:

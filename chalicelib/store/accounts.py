@@ -6,13 +6,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, GetError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, GetError, PutError, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
 from chalicelib.store import lockouts, records, tables, writes
-from chalicelib.store.errors import ClaimTakenError, with_conflict_retries
+from chalicelib.store.errors import ClaimTakenError, is_condition_failure, with_conflict_retries
 from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel, RateWindowModel
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "link_write",
     "phone_claim_key",
     "put_family_claim",
+    "put_link",
 ]
 
 
@@ -226,6 +227,19 @@ def set_password_hash(account_id: str, password_hash: str, now: datetime) -> Non
         condition=AccountModel.account_id.exists(),
         add_version_condition=False,
     )
+
+
+def put_link(provider: str, subject_mac: str, account_id: str, now: datetime) -> bool:
+    """Tie a provider's account to ours on its own (dev seeding of preset links); False if it was tied already."""
+    tables.ready()
+    claim = ClaimModel(link_claim_key(provider, subject_mac), account_id=account_id, kind="oidc", created_at=now)
+    try:
+        claim.save(condition=ClaimModel.claim_key.does_not_exist())
+    except PutError as exc:
+        if not is_condition_failure(exc):
+            raise
+        return False
+    return True
 
 
 def put_family_claim(holder_account_id: str, doc_type: str, id_mac: str, now: datetime) -> None:

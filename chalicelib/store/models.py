@@ -29,6 +29,8 @@ __all__ = [
     "CaptchaRecordModel",
     "CheckpointModel",
     "ClaimModel",
+    "EsscLoginRecordModel",
+    "EsscNonceModel",
     "FlowRecordModel",
     "LockoutModel",
     "OAuthStateRecordModel",
@@ -211,6 +213,25 @@ class OAuthStateRecordModel(FlowRecordModel, discriminator="oauth_state"):
     binding_hash = UnicodeAttribute()
     valid_until = NumberAttribute()
     used = BooleanAttribute(null=True)
+
+
+class EsscLoginRecordModel(FlowRecordModel, discriminator="essc_login"):
+    """A 电子社保卡扫码登录 QR (``essc#<id>``): ``state`` pending → confirmed (by the e-SSC
+    platform's callback, ``account_id`` set) or link_required → collected; the TOTP secret
+    of its minute codes (AES-GCM encrypted); bound to the browser that asked for it."""
+
+    state = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    binding_hash = UnicodeAttribute()
+    secret_cipher = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    decided_at = NumberAttribute(null=True)
+
+
+class EsscNonceModel(FlowRecordModel, discriminator="essc_nonce"):
+    """A nonce of the e-SSC platform's callbacks, seen once (``essc_nonce#<nonce>``)."""
+
+    seen_at = NumberAttribute()
 
 
 class LocksByUnlockHour(GlobalSecondaryIndex):

@@ -209,9 +209,11 @@ def test_axe_finds_nothing_serious_in_errors_status_messages_and_the_logged_in_h
     page.goto("/login")
     page.locator("#password-form").get_by_role("button", name="登录").click()
     expect(page.locator("#identifier-error")).not_to_be_empty()
-    page.get_by_role("button", name=re.compile("支付宝")).click()
+    page.get_by_role("tab", name="扫码登录").click()
+    page.get_by_role("button", name=re.compile("下载江苏智慧人社APP")).click()
     expect(page.locator("#soon-status")).to_contain_text("即将开放")
     assert violations(page) == []
+    page.get_by_role("tab", name="账号密码").click()
     form = page.locator("#password-form")
     form.get_by_label("证件号码/移动电话").fill("13912345678")
     form.get_by_label("密码", exact=True).fill("Renshe@2024")

@@ -125,14 +125,13 @@ def test_the_login_page_mirrors_the_manual_and_unbuilt_methods_say_coming_soon(p
     # 江苏政务 (苏) is built: a link that begins the login (tests/browser/test_jszw_login.py).
     expect(other.get_by_role("link", name="江苏政务")).to_have_attribute("href", "/login/start/jszw_oidc")
     expect(other.get_by_role("link", name="江苏政务")).not_to_contain_text("即将开放")
-    # 电子社保卡, 支付宝 (支): each says 即将开放 when pressed, and stays on the page.
+    # 支付宝 (支) is built: a link that begins the login (tests/browser/test_alipay_login.py).
+    expect(other.get_by_role("link", name="支付宝")).to_have_attribute("href", "/login/start/alipay")
+    expect(other.get_by_role("link", name="支付宝")).not_to_contain_text("即将开放")
+    # 电子社保卡 (卡) is built: a link to 电子社保卡扫码登录 (tests/browser/test_essc_login.py).
+    expect(other.get_by_role("link", name="电子社保卡")).to_have_attribute("href", "/login/essc")
+    expect(other.get_by_role("link", name="电子社保卡")).not_to_contain_text("即将开放")
     status = page.locator("#soon-status")
-    for method, feature in (("电子社保卡", "电子社保卡登录"), ("支付宝", "支付宝登录")):
-        button = other.get_by_role("button", name=method)
-        expect(button).to_contain_text("即将开放")
-        button.click()
-        expect(status).to_have_text(f"{feature}即将开放，敬请期待。")
-        expect(status).to_have_attribute("role", "status")
     expect(other.locator(".method-icon")).to_have_text(["卡", "苏", "支"])
 
     # 扫码登录: the QR with the manual's text; 下载江苏智慧人社APP still 即将开放; 如何扫码？ shows the steps.

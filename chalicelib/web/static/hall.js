@@ -8,7 +8,9 @@ import { start as apiForm } from "./api-form.js";
 import { start as captchaDialog } from "./captcha-dialog.js";
 import { start as comingSoon } from "./coming-soon.js";
 import { start as devAppQr } from "./dev-app-qr.js";
+import { start as devEssc } from "./dev-essc.js";
 import { start as disclosure } from "./disclosure.js";
+import { start as esscLogin } from "./essc-login.js";
 import { start as logout } from "./logout.js";
 import { start as qrLogin } from "./qr-login.js";
 import { start as smsCode } from "./sms-code.js";
@@ -19,7 +21,9 @@ export const COMPONENTS = {
   "captcha-dialog": captchaDialog,
   "coming-soon": comingSoon,
   "dev-app-qr": devAppQr,
+  "dev-essc": devEssc,
   disclosure,
+  "essc-login": esscLogin,
   logout,
   "qr-login": qrLogin,
   "sms-code": smsCode,

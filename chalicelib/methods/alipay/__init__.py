@@ -1,0 +1,1 @@
+"""支付宝登录: Alipay's web authorization (method id ``alipay``)."""

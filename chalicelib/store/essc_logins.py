@@ -1,0 +1,143 @@
+"""电子社保卡扫码登录 records (``essc#<id>``) and the platform's callback nonces (``essc_nonce#<nonce>``).
+
+pending → confirmed (the platform's callback named the account) or link_required (the
+holder has no account the hall may log in) → collected (the browser bound to the record
+took its session, in the session's own transaction). Every change is one conditional
+write; every read compares ``valid_until`` with the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import from_epoch, to_epoch
+from chalicelib.store import tables, writes
+from chalicelib.store.errors import StoreError, is_condition_failure
+from chalicelib.store.models import EsscLoginRecordModel, EsscNonceModel
+
+__all__ = [
+    "CONFIRMED",
+    "LINK_REQUIRED",
+    "PENDING",
+    "EsscLogin",
+    "EsscLoginRefusedError",
+    "NonceReusedError",
+    "collect",
+    "create",
+    "decide",
+    "get",
+    "use_nonce",
+]
+
+PENDING, CONFIRMED, LINK_REQUIRED, COLLECTED = "pending", "confirmed", "link_required", "collected"
+_GRACE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class EsscLogin:
+    qr_id: str
+    state: str
+    valid_until: datetime
+    binding_hash: str
+    secret_cipher: str
+    account_id: str | None
+
+    def expired(self, now: datetime) -> bool:
+        return self.valid_until <= now
+
+
+class EsscLoginRefusedError(StoreError):
+    """The callback's change did not hold: the record is gone, expired or decided already."""
+
+
+class NonceReusedError(StoreError):
+    """The platform's nonce was seen before: a replayed callback."""
+
+
+def _key(qr_id: str) -> str:
+    return f"essc#{qr_id}"
+
+
+def _record(item: EsscLoginRecordModel, qr_id: str) -> EsscLogin:
+    return EsscLogin(
+        qr_id=qr_id,
+        state=item.state,
+        valid_until=from_epoch(int(item.valid_until)),
+        binding_hash=item.binding_hash,
+        secret_cipher=item.secret_cipher,
+        account_id=item.account_id,
+    )
+
+
+def create(qr_id: str, binding_hash: str, secret_cipher: str, valid_until: datetime) -> None:
+    tables.ready()
+    EsscLoginRecordModel(
+        _key(qr_id),
+        state=PENDING,
+        valid_until=to_epoch(valid_until),
+        binding_hash=binding_hash,
+        secret_cipher=secret_cipher,
+        expires_at=valid_until + _GRACE,
+    ).save(condition=EsscLoginRecordModel.flow_key.does_not_exist())
+
+
+def get(qr_id: str) -> EsscLogin | None:
+    """The record, by one GetItem (the browser's poll, the callback's TOTP check), or None."""
+    tables.ready()
+    try:
+        return _record(EsscLoginRecordModel.get(_key(qr_id)), qr_id)
+    except DoesNotExist:
+        return None
+
+
+def use_nonce(nonce: str, now: datetime, keep_until: datetime) -> None:
+    """Record the callback's nonce once (a conditional put): a second use raises NonceReusedError."""
+    tables.ready()
+    try:
+        EsscNonceModel(f"essc_nonce#{nonce}", seen_at=to_epoch(now), expires_at=keep_until).save(
+            condition=EsscNonceModel.flow_key.does_not_exist()
+        )
+    except PutError as exc:
+        if is_condition_failure(exc):
+            raise NonceReusedError(nonce) from exc
+        raise
+
+
+def decide(qr_id: str, state: str, account_id: str | None, now: datetime, with_items: tuple = ()) -> None:
+    """pending → ``state`` (confirmed for ``account_id``, or link_required), with ``with_items``
+    (a link claim and its audit event) in the same transaction."""
+    tables.ready()
+    record = EsscLoginRecordModel
+    actions = [record.state.set(state), record.decided_at.set(to_epoch(now))]
+    if account_id:
+        actions.append(record.account_id.set(account_id))
+    try:
+        with TransactWrite(connection=tables.connection()) as tx:
+            tx.update(
+                record(_key(qr_id)),
+                actions=actions,
+                condition=record.flow_key.exists() & (record.state == PENDING) & (record.valid_until > to_epoch(now)),
+            )
+            for extra in with_items:
+                extra.add_to(tx)
+    except TransactWriteError as exc:
+        reasons = exc.cancellation_reasons or []
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            raise EsscLoginRefusedError(qr_id) from exc
+        raise
+
+
+def collect(qr_id: str, binding_hash: str, now: datetime) -> writes.Write:
+    """The write that hands a confirmed record's session over once, to its browser."""
+    record = EsscLoginRecordModel
+    return writes.update(
+        record(_key(qr_id)),
+        [record.state.set(COLLECTED)],
+        condition=(record.state == CONFIRMED)
+        & (record.binding_hash == binding_hash)
+        & (record.valid_until > to_epoch(now)),
+    )
