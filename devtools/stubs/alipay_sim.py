@@ -240,10 +240,13 @@ PC = """<h2>支付宝扫码登录</h2>
 <p role="status" id="status">请使用支付宝扫描二维码</p>
 <p><small>江苏人社网上办事服务大厅 申请使用您的支付宝账号登录</small></p>
 <script>
-setInterval(async () => {
+// Navigate once: a poll still in flight while the first navigation runs must not send the
+// browser to the callback a second time (the hall's state is single use).
+let sent = false;
+const poll = setInterval(async () => {
   const reply = await fetch("/ticket/{{ ticket }}");
   const body = await reply.json();
-  if (body.redirect) { window.location.href = body.redirect; }
+  if (body.redirect && !sent) { sent = true; clearInterval(poll); window.location.href = body.redirect; }
 }, 1000);
 </script>"""
 
