@@ -19,7 +19,7 @@ from bench import figures
 from bench.counting import RoundTripCounter
 from bench.flows import Harness
 from bench.report import render, write_json
-from bench.stack import ROOT, as_on_lambda, local_dynamodb
+from bench.stack import ROOT, as_on_lambda, federation_stubs, local_dynamodb
 
 
 def _quiet_app_logs(sink) -> None:
@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     started = time.perf_counter()
     cpu = {"runs": args.cpu_runs, "rounds": args.cpu_rounds}
-    with local_dynamodb(), open(os.devnull, "w") as sink:
+    # The local 江苏政务 IdP and 支付宝 simulator: the OIDC and Alipay callbacks talk to them over HTTP.
+    with local_dynamodb(), federation_stubs(), open(os.devnull, "w") as sink:
         bench_env = dict(os.environ)  # the stack's environment, off Lambda: for the cold-start row that says so
         with as_on_lambda() as xray:  # before the app is imported: Tracer and the X-Ray SDK decide then
             from app import app
@@ -61,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"measuring CPU ({args.cpu_runs} runs × {args.cpu_rounds} rounds) …", file=out, flush=True)
                 rows.append(figures.login_cpu(harness, xray, **cpu))
                 rows.append(figures.read_cpu(harness, xray, **cpu))
+                rows.append(figures.qr_poll_cpu(harness, xray, **cpu))
                 print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
                 rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
     with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:

@@ -131,7 +131,16 @@ class LambdaBrowser:
         self.app = app
         self.cookies: dict[str, str] = {}
 
-    def event(self, method: str, path: str, body: dict | None = None, sampled: bool = True) -> dict:
+    def event(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        sampled: bool = True,
+        route: tuple[str, dict[str, str]] | None = None,
+    ) -> dict:
+        """``route``: the API's resource template and its path parameters, for a path that has
+        any (``("/api/login-flows/{flow_id}", {"flow_id": ...})``), as API Gateway sends them."""
         from bench.stack import new_trace
         from devtools.events import proxy_event
 
@@ -141,7 +150,12 @@ class LambdaBrowser:
         if method not in ("GET", "HEAD") and "hall_csrf" in self.cookies:
             headers["X-CSRF-Token"] = self.cookies["hall_csrf"]
         new_trace(sampled)
-        return proxy_event(method, path, body, headers)
+        event = proxy_event(method, path, body, headers)
+        if route is not None:
+            resource, parameters = route
+            event["resource"] = event["requestContext"]["resourcePath"] = resource
+            event["pathParameters"] = dict(parameters)
+        return event
 
     def handle(self, event: dict) -> dict:
         return self.app(event, None)
@@ -254,16 +268,60 @@ def _current_user(h: Harness, browser) -> None:
     expect(browser.get("/api/me"), 200)
 
 
-def _qr_pending(h: Harness):
-    """A QR shown in a browser and scanned by the app, not yet confirmed."""
+def _qr_shown(h: Harness):
+    """A citizen's browser (logged out) showing nothing yet, and their app logged in by password."""
     from tests.support import AppClient
 
     browser, citizen = h.registered()
     expect(browser.delete("/api/sessions/current"), 200)
-    qr_id = expect(browser.post("/api/sessions", {"method": "app_qr"}), 202).body["flow_id"]
     phone = AppClient(h.app)
     phone.token = expect(phone.login_password(citizen.phone, citizen.password), 200).body["token"]
+    return browser, phone
+
+
+def _qr_create(h: Harness, state) -> str:
+    browser, _ = state
+    return expect(browser.post("/api/sessions", {"method": "app_qr"}), 202).body["flow_id"]
+
+
+def _qr_shown_with_id(h: Harness):
+    """The QR drawn on the login page (扫码登录 tab), not yet scanned; the app logged in."""
+    browser, phone = _qr_shown(h)
+    return browser, phone, _qr_create(h, (browser, phone))
+
+
+def _qr_scan(h: Harness, state) -> None:
+    _, phone, qr_id = state
     expect(phone.post(f"/api/qr-logins/{qr_id}/scan"), 200)
+
+
+def _qr_scanned(h: Harness):
+    state = _qr_shown_with_id(h)
+    _qr_scan(h, state)
+    return state
+
+
+def _qr_confirm(h: Harness, state) -> None:
+    _, phone, qr_id = state
+    expect(phone.post(f"/api/qr-logins/{qr_id}/confirm"), 200)
+
+
+def _qr_confirmed(h: Harness):
+    state = _qr_scanned(h)
+    _qr_confirm(h, state)
+    return state
+
+
+def _qr_collect(h: Harness, state) -> None:
+    browser, _, qr_id = state
+    reply = expect(browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}), 200)
+    if reply.body.get("user", {}).get("login_method") != "app_qr":
+        raise AssertionError(f"the collect did not open an app_qr session: {reply.body}")
+
+
+def _qr_pending(h: Harness):
+    """A QR shown in a browser and scanned by the app, not yet confirmed."""
+    browser, _, qr_id = _qr_scanned(h)
     return browser, qr_id
 
 
@@ -272,6 +330,122 @@ def _qr_poll(h: Harness, state) -> None:
     reply = expect(browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}), 202)
     if reply.body.get("scanned") is not True:
         raise AssertionError(f"the poll did not see the scan: {reply.body}")
+
+
+def _essc_shown(h: Harness):
+    """A registered citizen's browser showing the 电子社保卡 QR; the callback the platform signs for it."""
+    from chalicelib import clock
+    from devtools.stubs import essc_platform
+
+    browser, citizen = h.registered()
+    expect(browser.delete("/api/sessions/current"), 200)
+    qr_url = expect(browser.post("/api/sessions", {"method": "essc_qr"}), 202).body["qr_url"]
+    qr_id, code = essc_platform.read_qr(qr_url)
+    body = essc_platform.callback(qr_id, code, citizen.name, citizen.id_number, clock.to_epoch(clock.now()))
+    platform = h.browser()
+    platform.send_csrf = False  # a server-to-server call: no browser, no CSRF cookie
+    return platform, body
+
+
+def _essc_callback(h: Harness, state) -> None:
+    platform, body = state
+    reply = expect(platform.post("/api/essc/callback", body), 200)
+    if reply.body.get("state") != "confirmed":
+        raise AssertionError(f"the callback did not confirm the QR: {reply.body}")
+
+
+def _redirect_path(location: str) -> str:
+    """The hall's own path and query of an absolute URL the provider sends the browser to."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location)
+    return f"{parts.path}?{parts.query}"
+
+
+def _at_jszw(location: str, username: str, password: str) -> str:
+    """On the local 统一身份认证平台 (devtools/stubs/jszw_idp.py, over HTTP): log in with the
+    验证码 shown, press 授权; the hall's callback path the IdP sends the browser back to."""
+    import html
+    import re
+    from urllib.parse import urlsplit
+
+    import requests
+
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(location))
+    citizen = requests.Session()
+    page = citizen.get(location, timeout=30)
+    captcha = re.search(r'data-testid="idp-captcha">(\d{4})<', page.text).group(1)
+    next_url = html.unescape(re.search(r'name="next" value="([^"]+)"', page.text).group(1))
+    form = {"username": username, "password": password, "captcha": captcha, "next": next_url}
+    consent = citizen.post(f"{base}/login", data=form, timeout=30)
+    action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', consent.text).group(1))
+    back = citizen.post(f"{base}{action}", data={"decision": "allow"}, allow_redirects=False, timeout=30)
+    if back.status_code != 302 or "/login/callback/jszw_oidc?" not in back.headers.get("Location", ""):
+        raise AssertionError(f"the IdP did not send the browser back: {back.status_code} {back.text[:200]}")
+    return _redirect_path(back.headers["Location"])
+
+
+JSZW_USER = "sunli"  # 孙丽 of devtools/stubs/jszw_idp.py's seeded users (L2, in the base library)
+JSZW_PASSWORD = "Jszw@2024"  # noqa: S105 - the local IdP's seeded password
+
+
+def _jszw_login_at_idp(browser) -> str:
+    start = browser.get("/login/start/jszw_oidc")
+    if start.status != 302:
+        raise AssertionError(f"expected a redirect to the IdP, got {start.status}: {start.body}")
+    return _at_jszw(start.headers["Location"], JSZW_USER, JSZW_PASSWORD)
+
+
+def _jszw_linked(h: Harness):
+    """孙丽 logged in once through 江苏政务 (her account created and linked), logged out, and
+    back from the IdP's 授权 a second time: the callback is what remains."""
+    browser = h.browser()
+    expect(browser.get(_jszw_login_at_idp(browser)), 302)
+    expect(browser.delete("/api/sessions/current"), 200)
+    return browser, _jszw_login_at_idp(browser)
+
+
+def _federated_callback(method: str):
+    def action(h: Harness, state) -> None:
+        browser, path = state
+        reply = expect(browser.get(path), 302)
+        if reply.headers.get("Location") != "/":
+            raise AssertionError(f"the {method} callback did not log in: {reply.headers.get('Location')}")
+        if "hall_session" not in browser.cookies:  # checked without a request: only the callback is counted
+            raise AssertionError(f"no session cookie after the {method} callback")
+
+    return action
+
+
+def _alipay_linked(h: Harness):
+    """A citizen whose account is linked to the local 支付宝's first user, back from the phone's
+    授权 (devtools/stubs/alipay_sim.py, over HTTP): the callback is what remains."""
+    import re
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from chalicelib import clock
+    from chalicelib.methods import federation
+    from chalicelib.ops import lookup
+    from chalicelib.store import accounts
+    from devtools.stubs import alipay_sim
+
+    browser, citizen = h.registered()
+    expect(browser.delete("/api/sessions/current"), 200)
+    user = alipay_sim.USERS[0]
+    account = lookup.find_account(citizen.phone, None)
+    accounts.put_link("alipay", federation.subject_mac("alipay", user.user_id), account.account_id, clock.now())
+    start = browser.get("/login/start/alipay")
+    if start.status != 302:
+        raise AssertionError(f"expected a redirect to 支付宝, got {start.status}: {start.body}")
+    location = start.headers["Location"]
+    base = "{0.scheme}://{0.netloc}".format(urlsplit(location))
+    pc = requests.get(location, timeout=30)  # the PC page with the QR; the phone opens its ticket
+    ticket = re.search(r'fetch\("/ticket/([^"]+)"\)', pc.text).group(1)
+    requests.post(f"{base}/phone/{ticket}", data={"user_id": user.user_id, "decision": "allow"}, timeout=30)
+    status = requests.get(f"{base}/ticket/{ticket}", timeout=30).json()
+    return browser, _redirect_path(status["redirect"])
 
 
 CLEANUP_LOCKS = 3
@@ -378,6 +552,74 @@ FLOWS: tuple[Flow, ...] = (
         Exactly(1),
     ),
     Flow(
+        "QR create (扫码登录)",
+        _qr_shown,
+        _qr_create,
+        1,
+        "one conditional PutItem of the QR flow record (id unused); the browser's secret goes to a cookie, "
+        "its hash into that record",
+        AtMost(1),
+    ),
+    Flow(
+        "QR scan (app)",
+        _qr_shown_with_id,
+        _qr_scan,
+        2,
+        "the app's bearer session (GetItem) + the record moved to scanned on condition pending and valid "
+        "(conditional UpdateItem, returning the browser's IP, user agent and time)",
+        AtMost(2),
+    ),
+    Flow(
+        "QR confirm (app)",
+        _qr_scanned,
+        _qr_confirm,
+        2,
+        "the app's bearer session (GetItem) + the record moved to confirmed on condition scanned by this "
+        "account and valid (conditional UpdateItem)",
+        AtMost(2),
+    ),
+    Flow(
+        "QR collect (the poll after 确认登录)",
+        _qr_confirmed,
+        _qr_collect,
+        3,
+        "the record (GetItem) + the confirming account for the session's snapshot (GetItem, keyed "
+        "differently) + session, LoginSucceeded event and record → collected on condition confirmed, same "
+        "browser and valid (one transaction: a racing poll's is cancelled, so one session exists)",
+        AtMost(3),
+    ),
+    Flow(
+        "e-SSC callback (电子社保卡, holder with an account)",
+        _essc_shown,
+        _essc_callback,
+        5,
+        "spend the nonce (conditional PutItem: must hold on its own, before anything else) + the QR record "
+        "(GetItem: its TOTP secret checks the code) + link and ID claim together (BatchGetItem) + the account "
+        "(GetItem: its name must match the holder's) + link, audit event and record → confirmed (one "
+        "transaction). The browser's collect is then the QR collect's 3",
+        AtMost(5),
+    ),
+    Flow(
+        "OIDC callback (江苏政务, linked citizen)",
+        _jszw_linked,
+        _federated_callback("jszw_oidc"),
+        4,
+        "spend the state (conditional UpdateItem: single use, same browser, PKCE verifier and nonce) + the "
+        "link (BatchGetItem claims) + the account (GetItem, for the session's snapshot) + session and audit "
+        "event (one transaction); the code exchange, discovery and JWKS are HTTP to the IdP, not DynamoDB",
+        AtMost(4),
+    ),
+    Flow(
+        "Alipay callback (支付宝, linked user)",
+        _alipay_linked,
+        _federated_callback("alipay"),
+        4,
+        "spend the state (conditional UpdateItem) + the link (BatchGetItem claims) + the account (GetItem) + "
+        "session and audit event (one transaction); alipay.system.oauth.token and alipay.user.info.share are "
+        "HTTP to the gateway, not DynamoDB",
+        AtMost(4),
+    ),
+    Flow(
         "QR login poll (扫码登录, scanned)",
         _qr_pending,
         _qr_poll,
@@ -394,4 +636,3 @@ FLOWS: tuple[Flow, ...] = (
         "per ended lock, their audit events in one BatchWriteItem (≤ 25 per call)",
     ),
 )
-

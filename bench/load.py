@@ -218,10 +218,17 @@ class Client:
         self.stop = stop
         self.token: str | None = None
 
-    def call(self, step: str, method: str, path: str, body: dict | None = None, expect=(200,)) -> Reply:
+    def _headers(self, method: str) -> dict[str, str]:
         headers = {"Content-Type": "application/json", "X-Hall-Client": "app", "Connection": "close"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _received(self, response: http.client.HTTPResponse) -> None:
+        """What a client keeps from an answer (an app: nothing; a browser: its cookies)."""
+
+    def call(self, step: str, method: str, path: str, body: dict | None = None, expect=(200,)) -> Reply:
+        headers = self._headers(method)
         raw = json.dumps(body).encode() if body is not None else None
         port = self.servers.acquire()
         started = time.perf_counter()
@@ -232,6 +239,7 @@ class Client:
                 response = conn.getresponse()
                 data = response.read()
                 status = response.status
+                self._received(response)
             finally:
                 conn.close()
         except (OSError, http.client.HTTPException) as exc:
@@ -247,6 +255,28 @@ class Client:
         code = parsed.get("code", "") if isinstance(parsed, dict) else ""
         self.samples.append(Sample(step, status, elapsed, code, status in expect))
         return Reply(status, parsed if isinstance(parsed, dict) else {})
+
+
+class BrowserClient(Client):
+    """A browser as the hall's pages drive it: its own cookies (``hall_csrf``, ``hall_qr``,
+    ``hall_session``), ``X-CSRF-Token`` on writes, no ``X-Hall-Client`` and no bearer."""
+
+    def __init__(self, servers: Servers, samples: list[Sample], stop: threading.Event) -> None:
+        super().__init__(servers, samples, stop)
+        self.cookies: dict[str, str] = {}
+
+    def _headers(self, method: str) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", "Connection": "close", "User-Agent": "load-browser"}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if method not in ("GET", "HEAD") and "hall_csrf" in self.cookies:
+            headers["X-CSRF-Token"] = self.cookies["hall_csrf"]
+        return headers
+
+    def _received(self, response: http.client.HTTPResponse) -> None:
+        from tests.support import remember_cookies
+
+        remember_cookies(self.cookies, response.msg.get_all("Set-Cookie") or [])
 
 
 # -- shared state of the run ----------------------------------------------------------------
@@ -278,6 +308,10 @@ class Run:
     wrong_tries: Counter = field(default_factory=Counter)
     races: list[dict] = field(default_factory=list)
     crossed: int = 0  # a response that belongs to another request
+    qr_collected: int = 0  # QR logins whose browser collected the session
+    qr_wrong_browser: int = 0  # a session handed to a browser that did not ask for the QR, or for another account
+    qr_twice: int = 0  # a QR whose session was handed over a second time
+    qr_refused_thieves: int = 0  # other browsers' polls of a confirmed QR, refused as they must be
     sms_cooldown: dict[str, float] = field(default_factory=dict)
 
     def client(self, racing: bool = False) -> Client:
@@ -532,6 +566,72 @@ def race_coordinator(run: Run, racers: int) -> None:
             run.races.append(plan)
 
 
+def qr_poll(client: BrowserClient, qr_id: str, step: str, expect=(202,)) -> Reply:
+    return client.call(step, "POST", f"/api/login-flows/{qr_id}", {"method": "app_qr"}, expect=expect)
+
+
+def qr_login(run: Run) -> None:
+    """扫码登录 under load: a browser shows a QR and polls it; the account's app (logged in by
+    password, bearer token) scans and confirms; another browser, holding its own QR's
+    ``hall_qr`` cookie, polls the confirmed QR too. Only the first browser may collect the
+    session, once, and it must be the confirming account's."""
+    from chalicelib.domain.masking import mask_phone
+
+    account = run.pick_account()
+    if account is None:
+        time.sleep(0.2)
+        return
+    phone = run.client()
+    body = {"method": "password", "identifier": account.phone, "password": account.password}
+    login = phone.call("qr: app password login", "POST", "/api/sessions", body, expect=(200,))
+    if login.status != 200:
+        return
+    phone.token = login.body.get("token")
+    browser, thief = (BrowserClient(run.servers, run.samples, run.stop) for _ in range(2))
+    qr_ids = []
+    for who in (browser, thief):
+        if who.call("qr: csrf", "GET", "/api/csrf", expect=(200,)).status != 200:
+            return
+        shown = who.call("qr: create", "POST", "/api/sessions", {"method": "app_qr"}, expect=(202,))
+        if shown.status != 202:
+            return
+        qr_ids.append(shown.body["flow_id"])
+    qr_id = qr_ids[0]
+    qr_poll(browser, qr_id, "qr: poll (pending)")
+    if phone.call("qr: app scan", "POST", f"/api/qr-logins/{qr_id}/scan", expect=(200,)).status != 200:
+        return
+    qr_poll(browser, qr_id, "qr: poll (scanned)")
+    if phone.call("qr: app confirm", "POST", f"/api/qr-logins/{qr_id}/confirm", expect=(200,)).status != 200:
+        return
+    stolen = qr_poll(thief, qr_id, "qr: poll by another browser", expect=(403,))
+    if stolen.status == 200:
+        with run.lock:
+            run.qr_wrong_browser += 1
+    elif stolen.body.get("code") == "qr_login_other_browser":
+        with run.lock:
+            run.qr_refused_thieves += 1
+    done = qr_poll(browser, qr_id, "qr: collect", expect=(200,))
+    if done.status != 200:
+        return
+    me = browser.call("qr: GET /api/me", "GET", "/api/me", expect=(200,))
+    with run.lock:
+        run.qr_collected += 1
+        if me.status != 200 or me.body.get("user", {}).get("phone") != mask_phone(account.phone):
+            run.qr_wrong_browser += 1
+    again = qr_poll(browser, qr_id, "qr: second collect", expect=(400,))
+    if again.status == 200:
+        with run.lock:
+            run.qr_twice += 1
+    if thief.call("qr: thief GET /api/me", "GET", "/api/me", expect=(401,)).status == 200:
+        with run.lock:
+            run.qr_wrong_browser += 1
+
+
+def qr_client(run: Run) -> None:
+    while not run.stop.is_set():
+        qr_login(run)
+
+
 # -- checks afterwards ----------------------------------------------------------------------
 
 
@@ -659,6 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--racers", type=int, default=6, help="of the clients, how many race together")
     parser.add_argument("--victims", type=int, default=3, help="accounts driven into a lock")
     parser.add_argument("--burst", type=int, default=20, help="wrong passwords sent at once on one account")
+    parser.add_argument("--qr", type=int, default=4, help="扫码登录 threads (browser + app + another browser each)")
     args = parser.parse_args(argv)
     racers = max(2, min(args.racers, args.clients - 1))
     general = args.clients - racers
@@ -725,13 +826,14 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
     setup_samples = len(run.samples)
 
     print(
-        f"load: {general} clients on {len(ports)} servers + {racers} racers on {len(race_ports)} "
-        f"for {args.seconds:g} s …",
+        f"load: {general} clients and {args.qr} 扫码登录 threads on {len(ports)} servers + {racers} racers on "
+        f"{len(race_ports)} for {args.seconds:g} s …",
         flush=True,
     )
     started = time.monotonic()
     threads = [threading.Thread(target=general_client, args=(run,), daemon=True) for _ in range(general)]
     threads.append(threading.Thread(target=race_coordinator, args=(run, racers), daemon=True))
+    threads += [threading.Thread(target=qr_client, args=(run,), daemon=True) for _ in range(args.qr)]
     for t in threads:
         t.start()
     time.sleep(args.seconds)
@@ -761,11 +863,17 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
     print(f"5xx: {len(server_errors)}; transport errors: {len(transport)}; unexpected 4xx: {len(unexpected)}")
     print(f"responses that belonged to another request: {run.crossed}")
     print(f"burst of wrong passwords on one account: {burst}")
+    print(
+        f"扫码登录: {run.qr_collected} sessions collected; handed to the wrong browser: {run.qr_wrong_browser}; "
+        f"handed twice: {run.qr_twice}; other browsers' polls refused: {run.qr_refused_thieves}"
+    )
     for s in unexpected[:10]:
         print(f"  unexpected: {s.step} → {s.status} {s.code}")
     for p in problems:
         print(f"  problem: {p}")
-    failed = bool(server_errors or transport or unexpected or problems or run.crossed)
+    failed = bool(
+        server_errors or transport or unexpected or problems or run.crossed or run.qr_wrong_browser or run.qr_twice
+    )
     summary = {
         "requests": len(load_samples),
         "seconds": round(elapsed, 1),
@@ -778,6 +886,12 @@ def _run(args, general: int, racers: int, ports: list[int], race_ports: list[int
         "registered": len(run.created),
         "races": race_summary,
         "password_burst": burst,
+        "qr_logins": {
+            "collected": run.qr_collected,
+            "wrong_browser": run.qr_wrong_browser,
+            "handed_twice": run.qr_twice,
+            "other_browser_refused": run.qr_refused_thieves,
+        },
         "problems": problems,
         "ok": not failed,
     }

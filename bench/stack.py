@@ -28,7 +28,16 @@ from devtools import dynamodb_local
 
 ROOT = Path(__file__).resolve().parent.parent
 
-__all__ = ["ROOT", "XRaySink", "as_on_lambda", "bench_env", "local_dynamodb", "new_trace", "use_fresh_tables"]
+__all__ = [
+    "ROOT",
+    "XRaySink",
+    "as_on_lambda",
+    "bench_env",
+    "federation_stubs",
+    "local_dynamodb",
+    "new_trace",
+    "use_fresh_tables",
+]
 
 
 def bench_env(ddb_port: int, work_dir: Path, keys_b64: str) -> dict[str, str]:
@@ -59,6 +68,38 @@ def local_dynamodb() -> Iterator[dict[str, str]]:
         os.environ.clear()
         os.environ.update(saved)
         dynamodb_local.stop(process)
+
+
+@contextmanager
+def federation_stubs(work_dir: Path | None = None) -> Iterator[dict[str, str]]:
+    """The local 江苏政务 IdP and 支付宝 simulator, each its own process, started as the tests
+    start them (devtools.stack.start_jszw_idp / start_alipay_sim, the fixtures of
+    tests/functional/test_jszw_login.py and test_alipay_login.py); the hall's settings for them
+    exported (devtools.stack.jszw_env / alipay_env). Both stop on exit."""
+    from chalicelib import settings
+    from devtools import stack
+
+    work_dir = work_dir or Path(tempfile.mkdtemp(prefix="hall-bench-stubs-"))
+    hall = settings.get().public_base_url
+    saved = dict(os.environ)
+    processes = []
+    try:
+        idp_port = dynamodb_local.free_port()
+        processes.append(stack.start_jszw_idp(idp_port, hall, work_dir / "jszw-idp.log"))
+        keys = stack.alipay_keys(work_dir / "alipay-keys")
+        sim_port = dynamodb_local.free_port()
+        processes.append(stack.start_alipay_sim(sim_port, hall, keys, work_dir / "alipay-sim.log"))
+        env = {**stack.jszw_env(idp_port, hall), **stack.alipay_env(sim_port, hall, keys)}
+        os.environ.update(env)
+        settings.reset()
+        yield env
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        settings.reset()
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def use_fresh_tables(prefix: str | None = None) -> str:

@@ -108,3 +108,23 @@ def test_every_registered_flow_has_a_unique_name_and_a_reason():
     names = [f.name for f in FLOWS]
     assert len(names) == len(set(names))
     assert all(f.design_min >= 1 and f.why for f in FLOWS)
+
+
+def test_the_qr_login_entries_count_at_their_design_minimum(app):
+    # GIVEN the 扫码登录 entries (create, scan, confirm, collect, poll): no external stub needed
+    qr = tuple(f for f in FLOWS if f.name.startswith("QR "))
+    assert len(qr) == 5
+
+    # WHEN the benchmark runs just those
+    rows = round_trips(Harness(app), RoundTripCounter(), flows=qr)
+
+    # THEN each is counted, at its design minimum, and meets its goal
+    for row in rows:
+        assert row.detail["round_trips"] == row.detail["design_min"], (row.name, row.detail["calls"])
+        assert row.ok is True, row.name
+
+
+def test_the_federated_callbacks_have_entries_with_reasons():
+    names = " ".join(f.name for f in FLOWS)
+    for wanted in ("e-SSC callback", "OIDC callback", "Alipay callback"):
+        assert wanted in names

@@ -73,3 +73,24 @@ def test_botocores_share_sees_every_call_of_a_password_login(app):
     # and the hooks are gone afterwards
     browser.request("GET", "/api/me")
     assert share.take() == (0.0, 0)
+
+
+def test_a_lambda_browser_polls_its_scanned_qr_through_the_routed_event(app):
+    from bench.flows import _qr_scanned
+
+    # GIVEN a QR asked for by one browser and scanned by the app
+    harness = Harness(app)
+    shown, _, qr_id = _qr_scanned(harness)
+    browser = harness.lambda_browser()
+    browser.cookies.update(shown.cookies)
+    route = ("/api/login-flows/{flow_id}", {"flow_id": qr_id})
+
+    # WHEN it polls through the Lambda handler, its calls counted
+    with RoundTripCounter().counting() as counted:
+        answer = browser.receive(
+            browser.handle(browser.event("POST", f"/api/login-flows/{qr_id}", {"method": "app_qr"}, route=route))
+        )
+
+    # THEN the poll sees the scan, with exactly one GetItem
+    assert answer["statusCode"] == 202
+    assert counted.operations() == ["GetItem"]
