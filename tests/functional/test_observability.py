@@ -160,3 +160,12 @@ def test_traces_carry_no_token_or_citizen_data(browser, tmp_path):
     sent = "\n".join(seen["segments"])
     for secret in secrets:
         assert secret not in sent, f"a secret reached the traces: {secret[:3]}…"
+
+
+def test_sending_a_code_adds_to_the_one_request_line(browser, log_output):
+    citizen = new_citizen()
+    assert browser.send_code(citizen.phone, "register").status == 200
+    sent = [line for line in _json_lines(log_output.getvalue()) if line.get("event") == "sms code sent"]
+    # GIVEN one request that sent a code THEN exactly one line says so: the request's own line
+    assert len(sent) == 1 and sent[0]["message"] == "request" and sent[0]["sms_purpose"] == "register"
+    assert sent[0]["phone"] != citizen.phone and citizen.phone not in log_output.getvalue()

@@ -39,7 +39,7 @@ def _qr_image(text: str) -> str:
 
     import qrcode  # loaded with the first QR, not at cold start
 
-    image = qrcode.make(text, box_size=6, border=2)
+    image = qrcode.make(text, box_size=6, border=4)  # the quiet zone phone cameras expect (4 modules)
     out = io.BytesIO()
     image.save(out, format="PNG")
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")

@@ -26,7 +26,7 @@ def after_failure(
         return
     audit.record(subject, "AccountLocked", ctx.now, method="password", failures=policy.max_failures)
     count("AccountLocked", kind="account" if account else "identifier")
-    logger.info("password login locked", extra={"subject_kind": subject.split("#")[0]})
+    logger.append_keys(event="password login locked", subject_kind=subject.split("#")[0])  # on the request's line
     if account is not None:
         phone = crypto.decrypt("phone", account.phone_cipher)
         local = locked_until.astimezone(CHINA)

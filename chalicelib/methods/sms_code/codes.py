@@ -39,7 +39,8 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
         count("SmsSendFailed", purpose=purpose.value)
         raise HallError.sms_unavailable() from None
     count("SmsCodeSent", purpose=purpose.value)
-    logger.info("sms code sent", extra={"purpose": purpose.value, "phone": mask_phone(phone)})
+    # Facts for the request's one log line (the middleware writes it when the answer is ready).
+    logger.append_keys(event="sms code sent", sms_purpose=purpose.value, phone=mask_phone(phone))
     return {
         "phone_masked": mask_phone(phone),
         "resend_after": int(codes.SMS_CODE.resend_interval.total_seconds()),
