@@ -17,6 +17,7 @@ from chalicelib import crypto, settings
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated, Pending, Step
+from chalicelib.methods.browser_binding import binding_hash, bound_record
 from chalicelib.store import accounts, qr_logins
 
 __all__ = ["POLL_AFTER", "AppQrLogin", "qr_url"]
@@ -28,9 +29,6 @@ def qr_url(qr_id: str) -> str:
     """What the QR encodes: the hall's page for this id (the app reads the id from it)."""
     return f"{settings.get().public_base_url.rstrip('/')}/qr/{qr_id}"
 
-
-def _binding_hash(secret: str | None) -> str:
-    return crypto.hash_token(secret or "")
 
 
 def _qr_image(text: str) -> str:
@@ -68,7 +66,7 @@ class AppQrLogin:
         lifetime = settings.get().qr_login_lifetime
         qr_id = secrets.token_urlsafe(24)
         secret = crypto.new_token()
-        qr_logins.create(qr_id, _binding_hash(secret), ctx.now, ctx.now + lifetime, ctx.client_ip, ctx.user_agent)
+        qr_logins.create(qr_id, binding_hash(secret), ctx.now, ctx.now + lifetime, ctx.client_ip, ctx.user_agent)
         url = qr_url(qr_id)
         seconds = int(lifetime.total_seconds())
         return Pending(
@@ -81,14 +79,8 @@ class AppQrLogin:
 
     def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
         record = qr_logins.get(flow_id) if flow_id and len(flow_id) <= 64 else None
-        if record is None or record.state == qr_logins.COLLECTED:
-            raise HallError.login_flow_expired()
-        binding = _binding_hash(ctx.browser_secret)
-        # The binding first: another browser learns nothing of the QR's state.
-        if not ctx.browser_secret or not crypto.equal(binding, record.binding_hash):
-            raise HallError.qr_login_other_browser()
-        if record.expired(ctx.now):
-            raise HallError.expired_token()
+        record = bound_record(record, qr_logins.COLLECTED, ctx.browser_secret, ctx.now)
+        binding = binding_hash(ctx.browser_secret)
         if record.state == qr_logins.CANCELLED:
             raise HallError.access_denied()
         if record.state != qr_logins.CONFIRMED:

@@ -28,6 +28,7 @@ from chalicelib.clock import to_epoch
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated, LinkRequired, Pending, Step
+from chalicelib.methods.browser_binding import binding_hash, bound_record
 from chalicelib.observability import count, logger
 from chalicelib.store import accounts, essc_logins
 
@@ -68,9 +69,6 @@ def qr_url(qr_id: str, code: str) -> str:
     return f"{settings.get().public_base_url.rstrip('/')}/essc/{qr_id}?c={code}"
 
 
-def _binding_hash(secret: str | None) -> str:
-    return crypto.hash_token(secret or "")
-
 
 def _qr_view(qr_id: str, step: int, code: str) -> dict:
     from chalicelib.methods.app_qr.login import _qr_image
@@ -107,7 +105,7 @@ class EsscQrLogin:
         qr_id = secrets.token_urlsafe(24)
         browser_secret = crypto.new_token()
         cipher = crypto.encrypt(_SECRET_KIND, pyotp.random_base32())
-        essc_logins.create(qr_id, _binding_hash(browser_secret), cipher, ctx.now + lifetime)
+        essc_logins.create(qr_id, binding_hash(browser_secret), cipher, ctx.now + lifetime)
         step, code = current_code(cipher, ctx.now)
         seconds = int(lifetime.total_seconds())
         return Pending(
@@ -120,14 +118,9 @@ class EsscQrLogin:
 
     def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
         record = essc_logins.get(flow_id) if flow_id and len(flow_id) <= 64 else None
-        if record is None or record.state == essc_logins.COLLECTED:
-            raise HallError.login_flow_expired()
-        binding = _binding_hash(ctx.browser_secret)
-        # The binding first: another browser learns nothing of the QR's state (nor its codes).
-        if not ctx.browser_secret or not crypto.equal(binding, record.binding_hash):
-            raise HallError.qr_login_other_browser()
-        if record.expired(ctx.now):
-            raise HallError.expired_token()
+        # (the binding is checked first: another browser learns nothing of the QR's codes)
+        record = bound_record(record, essc_logins.COLLECTED, ctx.browser_secret, ctx.now)
+        binding = binding_hash(ctx.browser_secret)
         if record.state == essc_logins.LINK_REQUIRED:
             return LinkRequired(flow_id, PROVIDER)
         if record.state != essc_logins.CONFIRMED:
