@@ -5,7 +5,23 @@ from __future__ import annotations
 from chalice import Chalice, Rate
 
 from chalicelib import settings
-from chalicelib.handlers import essc_login, login, pages, qr_login, registration, verification
+from chalicelib.handlers import (
+    account_links,
+    appeals,
+    appeals_admin,
+    essc_login,
+    face,
+    family_numbers,
+    login,
+    login_link,
+    pages,
+    profile,
+    qr_login,
+    recovery,
+    registration,
+    user_center,
+    verification,
+)
 from chalicelib.handlers.middleware import handle_request
 from chalicelib.jobs import lockout_cleanup
 
@@ -18,15 +34,25 @@ app.register_blueprint(registration.bp)
 app.register_blueprint(login.bp)
 app.register_blueprint(qr_login.bp)
 app.register_blueprint(essc_login.bp)
+app.register_blueprint(login_link.bp)
+app.register_blueprint(account_links.bp)
+app.register_blueprint(face.bp)
+app.register_blueprint(user_center.bp)
+app.register_blueprint(recovery.bp)
+app.register_blueprint(profile.bp)
+app.register_blueprint(family_numbers.bp)
+app.register_blueprint(appeals.bp)
+app.register_blueprint(appeals_admin.bp)
 
 # Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
 # Read at import (cold start): the stage is in the environment by then, and settings are cheap.
 if settings.get().is_dev:
-    from chalicelib.handlers import dev, dev_app, dev_essc
+    from chalicelib.handlers import dev, dev_app, dev_essc, dev_face
 
     app.register_blueprint(dev.bp)
     app.register_blueprint(dev_app.bp)
     app.register_blueprint(dev_essc.bp)
+    app.register_blueprint(dev_face.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")

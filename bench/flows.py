@@ -354,6 +354,42 @@ def _essc_callback(h: Harness, state) -> None:
         raise AssertionError(f"the callback did not confirm the QR: {reply.body}")
 
 
+def _face_pending(h: Harness):
+    """A face check a host flow started for a citizen, shown in the browser that holds its cookie."""
+    from tests.face_support import start_face_check
+
+    browser = h.browser()
+    return browser, start_face_check(browser, h.citizen()).face_id
+
+
+def _face_poll(h: Harness, state) -> None:
+    browser, face_id = state
+    reply = expect(browser.post(f"/api/face-checks/{face_id}"), 202)
+    if reply.body.get("status") != "authorization_pending":
+        raise AssertionError(f"the poll did not wait for the provider: {reply.body}")
+
+
+def _face_callback_ready(h: Harness):
+    """A registered citizen's face check and the pass the provider signs for it."""
+    from chalicelib import clock
+    from devtools.stubs import face_provider
+    from tests.face_support import start_face_check
+
+    browser, citizen = h.registered()
+    check = start_face_check(browser, citizen)
+    body = face_provider.callback(check.face_id, True, clock.to_epoch(clock.now()))
+    provider = h.browser()
+    provider.send_csrf = False  # a server-to-server call: no browser, no CSRF cookie
+    return provider, body
+
+
+def _face_callback(h: Harness, state) -> None:
+    provider, body = state
+    reply = expect(provider.post("/api/face/callback", body), 200)
+    if reply.body.get("state") != "passed":
+        raise AssertionError(f"the callback did not pass the check: {reply.body}")
+
+
 def _redirect_path(location: str) -> str:
     """The hall's own path and query of an absolute URL the provider sends the browser to."""
     from urllib.parse import urlsplit
@@ -489,6 +525,84 @@ def _cleanup(h: Harness, now) -> None:
         raise AssertionError(f"cleanup released {report.released} locks over {report.hours_read} hours")
 
 
+# -- 忘记密码找回 ---------------------------------------------------------------------------------
+
+
+def _recovery_form(browser, citizen) -> dict:
+    from tests.support import captcha_answer
+
+    captcha_id = expect(browser.post("/api/captchas"), 200).body["captcha_id"]
+    form = {"id_type": citizen.id_type, "id_number": citizen.id_number, "name": citizen.name}
+    return {**form, "captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)}
+
+
+def _recovery_start_setup(h: Harness):
+    _, citizen = h.registered()
+    browser = h.browser()
+    return browser, _recovery_form(browser, citizen)
+
+
+def _recovery_start(h: Harness, state) -> None:
+    browser, form = state
+    expect(browser.post("/api/recoveries", form), 201)
+
+
+def _recovery_code_sent(h: Harness):
+    """A recovery at 短信验证 with its code sent to the bound phone (the phone's minute waited out)."""
+    import re
+    from datetime import timedelta
+
+    from chalicelib import clock
+    from tests.support import captcha_answer, messages_to
+
+    _, citizen = h.registered()
+    browser = h.browser()
+    expect(browser.post("/api/recoveries", _recovery_form(browser, citizen)), 201)
+    clock.advance(timedelta(seconds=61))
+    captcha_id = expect(browser.post("/api/captchas"), 200).body["captcha_id"]
+    body = {"phone": citizen.phone, "captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)}
+    expect(browser.post("/api/recoveries/current/sms-codes", body), 200)
+    code = next(m.group(1) for t in messages_to(citizen.phone) if (m := re.search(r"找回密码验证码为(\d{6})", t)))
+    return browser, citizen, code
+
+
+def _recovery_sms(h: Harness, state) -> None:
+    browser, citizen, code = state
+    body = {"phone": citizen.phone, "sms_code": code}
+    expect(browser.post("/api/recoveries/current/sms-verification", body), 200)
+
+
+def _recovery_face_passed(h: Harness):
+    """A recovery at 人脸识别 whose face check the provider has passed."""
+    from tests.face_support import complete_face_check
+
+    _, citizen = h.registered()
+    browser = h.browser()
+    expect(browser.post("/api/recoveries", _recovery_form(browser, citizen)), 201)
+    face_id = expect(browser.post("/api/recoveries/current/face-checks", {"face_consent": True}), 202).body["face"][
+        "face_id"
+    ]
+    expect(complete_face_check(face_id, passed=True, app=h.app), 200)
+    return browser, face_id
+
+
+def _recovery_face(h: Harness, state) -> None:
+    browser, face_id = state
+    expect(browser.post("/api/recoveries/current/face-verification", {"face_id": face_id}), 200)
+
+
+def _recovery_verified(h: Harness):
+    """A recovery verified by SMS, for an account with one session (the registering browser's)."""
+    browser, citizen, code = _recovery_code_sent(h)
+    _recovery_sms(h, (browser, citizen, code))
+    return browser
+
+
+def _recovery_password(h: Harness, browser) -> None:
+    new = "Recover#2025ok"
+    expect(browser.post("/api/recoveries/current/password", {"password": new, "password_confirm": new}), 200)
+
+
 FLOWS: tuple[Flow, ...] = (
     Flow(
         "captcha",
@@ -620,12 +734,68 @@ FLOWS: tuple[Flow, ...] = (
         AtMost(4),
     ),
     Flow(
+        "face check poll (人脸识别, provider not yet answered)",
+        _face_pending,
+        _face_poll,
+        1,
+        "one GetItem of the face check record (binding, expiry and state are read from it); no write",
+        Exactly(1),
+    ),
+    Flow(
+        "face check callback (人脸识别 passed, person with an account)",
+        _face_callback_ready,
+        _face_callback,
+        4,
+        "spend the nonce (conditional PutItem: must hold on its own, before anything else) + the check "
+        "(GetItem: pending, unexpired, whose ID) + the person's ID claim (BatchGetItem: the account to audit) "
+        "+ check → passed on condition pending and valid, with the FaceChecked event (one transaction)",
+        AtMost(4),
+    ),
+    Flow(
         "QR login poll (扫码登录, scanned)",
         _qr_pending,
         _qr_poll,
         1,
         "one GetItem of the QR flow record; no write until the app has confirmed",
         Exactly(1),
+    ),
+    Flow(
+        "recovery 填写账号 (忘记密码找回 step 1)",
+        _recovery_start_setup,
+        _recovery_start,
+        5,
+        "spend the captcha + the client's hour window (each must hold on its own) + the ID claim + an account "
+        "(keyed differently; read whatever was typed, a placeholder id when no claim, so every answer costs "
+        "the same) + the recovery record (conditional PutItem)",
+        AtMost(5),
+    ),
+    Flow(
+        "recovery 短信验证 (step 2 by SMS)",
+        _recovery_code_sent,
+        _recovery_sms,
+        3,
+        "the record (GetItem: binding, state, validity) + the code's try counted before comparing + the code "
+        "used and the record → verified, which could share one transaction; they stay the SMS code "
+        "repository's own conditional writes (4)",
+    ),
+    Flow(
+        "recovery 人脸识别 (step 2 by face)",
+        _recovery_face_passed,
+        _recovery_face,
+        3,
+        "the record (GetItem) + the face check (GetItem: passed, owner, purpose, browser) + check consumed and "
+        "record → verified (one transaction: of two uses of one check, one wins)",
+        AtMost(3),
+    ),
+    Flow(
+        "recovery 设置新密码 (step 3, one session to revoke)",
+        _recovery_verified,
+        _recovery_password,
+        5,
+        "the record + the account (old hash, version, phone) + password on the version read, record → done, "
+        "lockout deleted and PasswordRecovered event (one transaction) + the sessions by the by_account index "
+        "(Query) + their deletes (BatchWriteItem, 25 a call)",
+        AtMost(5),
     ),
     Flow(
         f"lockout cleanup ({CLEANUP_LOCKS} ended locks, {CLEANUP_HOURS} hours)",

@@ -572,9 +572,10 @@ def qr_poll(client: BrowserClient, qr_id: str, step: str, expect=(202,)) -> Repl
 
 def qr_login(run: Run) -> None:
     """扫码登录 under load: a browser shows a QR and polls it; the account's app (logged in by
-    password, bearer token) scans and confirms; another browser, holding its own QR's
-    ``hall_qr`` cookie, polls the confirmed QR too. Only the first browser may collect the
-    session, once, and it must be the confirming account's."""
+    password, bearer token) scans and confirms while the browser keeps polling (its polls race
+    the confirm); another browser, holding its own QR's ``hall_qr`` cookie, polls the confirmed
+    QR too. Only the first browser may collect the session, once, and it must be the
+    confirming account's."""
     from chalicelib.domain.masking import mask_phone
 
     account = run.pick_account()
@@ -601,16 +602,35 @@ def qr_login(run: Run) -> None:
     if phone.call("qr: app scan", "POST", f"/api/qr-logins/{qr_id}/scan", expect=(200,)).status != 200:
         return
     qr_poll(browser, qr_id, "qr: poll (scanned)")
-    if phone.call("qr: app confirm", "POST", f"/api/qr-logins/{qr_id}/confirm", expect=(200,)).status != 200:
-        return
+    # The browser polls its own QR at the instant its app confirms, and another browser polls
+    # the same QR then too: the browser's racing polls must collect the session exactly once.
+    collected: list[Reply] = []
+    confirming = threading.Event()
+
+    def poll_through_the_confirm() -> None:
+        confirming.wait(5)
+        for _ in range(200):
+            reply = qr_poll(browser, qr_id, "qr: poll racing the confirm", expect=(200, 202))
+            if reply.status != 202:
+                collected.append(reply)
+                return
+            time.sleep(0.005)
+
+    poller = threading.Thread(target=poll_through_the_confirm)
+    poller.start()
+    confirming.set()
+    confirmed = phone.call("qr: app confirm", "POST", f"/api/qr-logins/{qr_id}/confirm", expect=(200,))
     stolen = qr_poll(thief, qr_id, "qr: poll by another browser", expect=(403,))
+    poller.join()
     if stolen.status == 200:
         with run.lock:
             run.qr_wrong_browser += 1
     elif stolen.body.get("code") == "qr_login_other_browser":
         with run.lock:
             run.qr_refused_thieves += 1
-    done = qr_poll(browser, qr_id, "qr: collect", expect=(200,))
+    if confirmed.status != 200 or not collected:
+        return
+    done = collected[0]
     if done.status != 200:
         return
     me = browser.call("qr: GET /api/me", "GET", "/api/me", expect=(200,))

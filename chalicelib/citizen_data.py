@@ -19,6 +19,8 @@ __all__ = [
     "protect_id_number",
     "protect_name",
     "protect_phone",
+    "reveal_id_number",
+    "reveal_name",
 ]
 
 
@@ -52,3 +54,12 @@ def protect_phone(phone: str) -> Protected:
 
 def protect_name(name: str) -> Protected:
     return Protected(crypto.mac("name", name), crypto.encrypt("name", name), mask_name(name))
+
+
+def reveal_id_number(cipher: str) -> str:
+    """The ID number behind a stored ciphertext, for a platform that needs it (base library, face)."""
+    return crypto.decrypt("id_number", cipher)
+
+
+def reveal_name(cipher: str) -> str:
+    return crypto.decrypt("name", cipher)

@@ -195,6 +195,61 @@ class HallError(ChaliceUnhandledError):
         # Not configured, the redirect URI not allowed, the gateway unreachable, or it refused our request.
         return cls("alipay_unavailable", 503, "支付宝登录暂不可用，请使用其他方式登录")
 
+    # -- 账号关联 (a federated login tied to an account) and 账号绑定 -----------------------
+    @classmethod
+    def link_expired(cls) -> HallError:
+        # The link step's record is past its 10 minutes.
+        return cls("link_expired", 400, "账号关联已超时，请返回登录页重新登录")
+
+    @classmethod
+    def link_used(cls) -> HallError:
+        # Never made, or finished already (single use).
+        return cls("link_used", 400, "该账号关联已完成或已失效，请返回登录页重新登录")
+
+    @classmethod
+    def link_other_browser(cls) -> HallError:
+        # Without the hall_link cookie of the browser that logged in at the provider.
+        return cls("link_other_browser", 403, "请在发起登录的浏览器中完成账号关联")
+
+    @classmethod
+    def link_identify_exhausted(cls, retry_after: int) -> HallError:
+        # retry_after: until the login's record ends; a new login from the provider starts afresh.
+        return cls(
+            "link_identify_exhausted", 429, "证件号码输入次数过多，请返回登录页重新登录", retry_after=retry_after
+        )
+
+    @classmethod
+    def link_provider_taken(cls, provider_label: str) -> HallError:
+        # The account is tied to another account of the same provider.
+        return cls(
+            "link_provider_taken",
+            409,
+            f"该账号已绑定其他{provider_label}账号，请登录后在“账号绑定”中解除绑定后再关联",
+        )
+
+    @classmethod
+    def link_subject_taken(cls, provider_label: str) -> HallError:
+        # 去绑定 with a provider account tied to another hall account.
+        return cls(
+            "link_subject_taken",
+            409,
+            f"该{provider_label}账号已绑定其他账号，请使用该{provider_label}账号登录后解除绑定",
+        )
+
+    @classmethod
+    def link_identity_mismatch(cls, provider_label: str) -> HallError:
+        # 去绑定 where the provider vouches for another person's ID number.
+        return cls("link_identity_mismatch", 409, f"{provider_label}账号的证件号码与当前账号不一致，不能绑定")
+
+    @classmethod
+    def link_not_found(cls) -> HallError:
+        return cls("link_not_found", 404, "未绑定该登录方式")
+
+    @classmethod
+    def link_last_method(cls) -> HallError:
+        # Unlinking would leave the account with no way to log in (no password, no phone, no other link).
+        return cls("link_last_method", 409, "这是您当前唯一的登录方式，不能解除绑定；请先设置密码或绑定手机")
+
     # -- 电子社保卡扫码登录: the national e-SSC platform's signed callback ------------------
     @classmethod
     def essc_signature_invalid(cls) -> HallError:
@@ -223,6 +278,66 @@ class HallError(ChaliceUnhandledError):
     def essc_platform_unavailable(cls) -> HallError:
         # The platform's public key is not configured.
         return cls("essc_platform_unavailable", 503, "电子社保卡登录暂不可用，请使用其他方式登录")
+
+    # -- 人脸识别 (face verification): consent, the page's poll, the host's use, the callback -
+    @classmethod
+    def face_consent_required(cls) -> HallError:
+        return cls(
+            "face_consent_required",
+            400,
+            "请阅读并同意人脸识别授权后再进行人脸识别",
+            {"face_consent": "请勾选同意人脸识别授权"},
+        )
+
+    @classmethod
+    def face_check_invalid(cls) -> HallError:
+        # Unknown, or made for another flow or purpose: nothing more is said.
+        return cls("face_check_invalid", 400, "人脸识别结果无效，请重新进行人脸识别")
+
+    @classmethod
+    def face_check_other_browser(cls) -> HallError:
+        return cls("face_check_other_browser", 403, "请在发起人脸识别的浏览器上继续办理")
+
+    @classmethod
+    def face_check_expired(cls) -> HallError:
+        return cls("face_check_expired", 400, "人脸识别已超时，请重新进行人脸识别")
+
+    @classmethod
+    def face_check_pending(cls) -> HallError:
+        return cls("face_check_pending", 400, "请先使用支付宝APP或江苏智慧人社APP扫描二维码，完成人脸识别")
+
+    @classmethod
+    def face_check_denied(cls) -> HallError:
+        # The provider reported that the face did not match: RFC 8628's access_denied for the
+        # page's poll, with the face check's own message.
+        return cls("access_denied", 400, "人脸识别未通过，请重新进行人脸识别")
+
+    @classmethod
+    def face_check_used(cls) -> HallError:
+        return cls("face_check_used", 409, "该人脸识别结果已使用，请重新进行人脸识别")
+
+    @classmethod
+    def face_signature_invalid(cls) -> HallError:
+        # Not signed by the provider's key (or not a callback at all): nothing more is said.
+        return cls("face_signature_invalid", 401, "人脸识别平台签名验证失败")
+
+    @classmethod
+    def face_timestamp_stale(cls) -> HallError:
+        return cls("face_timestamp_stale", 400, "人脸识别平台请求已超时")
+
+    @classmethod
+    def face_nonce_reused(cls) -> HallError:
+        return cls("face_nonce_reused", 409, "人脸识别平台请求重复")
+
+    @classmethod
+    def face_callback_invalid(cls) -> HallError:
+        # The check is unknown, expired or decided already.
+        return cls("face_callback_invalid", 400, "人脸识别已失效或已完成，请在电脑上重新进行人脸识别")
+
+    @classmethod
+    def face_provider_unavailable(cls) -> HallError:
+        # The provider's public key is not configured.
+        return cls("face_provider_unavailable", 503, "人脸识别暂不可用，请稍后再试")
 
     @classmethod
     def captcha_required(cls) -> HallError:
@@ -319,6 +434,193 @@ class HallError(ChaliceUnhandledError):
             {"id_number": "证件号码已被绑定为亲情号"},
             **_appeal(AppealType.FAMILY_NUMBER_BOUND),
         )
+
+    # -- 用户申诉 (appeals) -----------------------------------------------------------
+    @classmethod
+    def appeal_not_found(cls) -> HallError:
+        # An unknown 申诉编号, or a number with another phone: nothing more is said.
+        return cls("appeal_not_found", 404, "未找到该申诉，请核对申诉编号和联系电话")
+
+    @classmethod
+    def appeal_expired(cls) -> HallError:
+        return cls("appeal_expired", 400, "申诉已超时，请重新填写证件信息")
+
+    @classmethod
+    def appeal_other_browser(cls) -> HallError:
+        return cls("appeal_other_browser", 403, "请在开始申诉的浏览器上继续办理")
+
+    @classmethod
+    def appeal_step_invalid(cls, step: str) -> HallError:
+        # A step asked for before the one before it passed (or after the appeal ended).
+        return cls("appeal_step_invalid", 409, f"请先完成“{step}”", step=step)
+
+    @classmethod
+    def appeal_throttled(cls, retry_after: int) -> HallError:
+        return cls(
+            "appeal_throttled", 429, "该证件号码今日申诉次数已达上限，请明日再试", retry_after=retry_after
+        )
+
+    @classmethod
+    def appeal_not_needed(cls, kind: AppealType) -> HallError:
+        # Only said after 人脸认证 proved the person: the ID (or phone) is free already.
+        messages = {
+            AppealType.ID_NUMBER_TAKEN: "该证件号码未被注册，无需申诉，可直接注册",
+            AppealType.PHONE_TAKEN: "该移动电话已绑定在您的账户上，无需申诉",
+            AppealType.FAMILY_NUMBER_BOUND: "该证件号码未被绑定为亲情号，无需申诉，可直接注册",
+        }
+        return cls("appeal_not_needed", 409, messages.get(kind, "无需申诉"), appeal=kind.value)
+
+    @classmethod
+    def appeal_conflict(cls) -> HallError:
+        # Another appeal (or a change of the account) got there first: one winner.
+        return cls("appeal_conflict", 409, "该申诉涉及的账户已发生变化，请重新申诉")
+
+    @classmethod
+    def appeal_closed(cls) -> HallError:
+        return cls("appeal_closed", 409, "该申诉已办结，不能再处理")
+
+    @classmethod
+    def operator_required(cls) -> HallError:
+        # The staff API: AWS IAM (SigV4) deployed, the operator credential in the dev stage.
+        return cls("operator_required", 401, "需要工作人员身份认证")
+
+    # -- 认证等级 (identity levels) and 基本信息修改 -------------------------------------
+    @classmethod
+    def level_too_low(cls, shortfall) -> HallError:
+        # ``shortfall``: domain.levels.LevelShortfall (which level is missing, how to reach it).
+        return cls(
+            "level_too_low",
+            403,
+            shortfall.message,
+            required_level=int(shortfall.required),
+            required_level_label=shortfall.required.label,
+            current_level=int(shortfall.current),
+            upgrade_url=shortfall.upgrade_url,
+        )
+
+    @classmethod
+    def level_already_reached(cls, label: str) -> HallError:
+        return cls("level_already_reached", 409, f"您已是{label}，无需重复认证")
+
+    @classmethod
+    def name_mismatch(cls, tries_left: int) -> HallError:
+        return cls(
+            "name_mismatch",
+            400,
+            f"姓名与证件号码比对不通过，请核对后重新输入，今日还可比对{tries_left}次",
+            {"name": "姓名与证件号码比对不通过"},
+            tries_left=tries_left,
+        )
+
+    @classmethod
+    def name_correction_limit(cls, retry_after: int) -> HallError:
+        return cls(
+            "name_correction_limit", 429, "今日姓名比对次数已达上限（每日5次），请明日再试", retry_after=retry_after
+        )
+
+    @classmethod
+    def base_library_unavailable(cls) -> HallError:
+        return cls("base_library_unavailable", 503, "基础库比对暂不可用，请稍后再试")
+
+    # -- 亲情号 (family numbers) --------------------------------------------------------
+    @classmethod
+    def family_number_limit(cls, limit: int) -> HallError:
+        return cls("family_number_limit", 409, f"每个账号最多可绑定{limit}个亲情号，请解绑后再添加", limit=limit)
+
+    @classmethod
+    def family_number_mismatch(cls) -> HallError:
+        return cls(
+            "family_number_mismatch",
+            400,
+            "亲情号的姓名与证件号码比对不通过，请核对后重新输入",
+            {"name": "姓名与证件号码比对不通过"},
+        )
+
+    @classmethod
+    def family_number_has_account(cls) -> HallError:
+        # The relative has an account of their own: they log in themself.
+        return cls(
+            "family_number_has_account",
+            409,
+            "该证件号码已注册网办大厅账号，不能绑定为亲情号",
+            {"id_number": "该证件号码已注册账号"},
+        )
+
+    @classmethod
+    def family_number_taken(cls) -> HallError:
+        # Bound by another account; the relative can free themself by appeal type 3.
+        return cls(
+            "family_number_taken",
+            409,
+            "该证件号码已被其他用户绑定为亲情号，一个证件号码只能被一个账号绑定",
+            {"id_number": "该证件号码已被其他用户绑定为亲情号"},
+        )
+
+    @classmethod
+    def family_number_already_yours(cls) -> HallError:
+        return cls(
+            "family_number_already_yours", 409, "您已绑定该亲情号", {"id_number": "您已绑定该证件号码为亲情号"}
+        )
+
+    @classmethod
+    def family_number_not_found(cls) -> HallError:
+        return cls("family_number_not_found", 404, "该亲情号不存在或已解绑")
+
+    @classmethod
+    def family_check_limit(cls, retry_after: int) -> HallError:
+        return cls(
+            "family_check_limit", 429, "今日亲情号比对次数已达上限，请明日再试", retry_after=retry_after
+        )
+
+    # -- 忘记密码找回 ---------------------------------------------------------------
+    @classmethod
+    def recovery_expired(cls) -> HallError:
+        # No recovery in this browser: never begun, expired, or finished already.
+        return cls("recovery_expired", 400, "找回密码已超时或已完成，请重新填写账号信息")
+
+    @classmethod
+    def recovery_other_browser(cls) -> HallError:
+        return cls("recovery_other_browser", 403, "请在开始找回密码的浏览器上继续操作")
+
+    @classmethod
+    def recovery_step_skipped(cls) -> HallError:
+        return cls("recovery_step_skipped", 409, "请按页面提示依次完成找回密码的各个步骤")
+
+    @classmethod
+    def recovery_no_account(cls) -> HallError:
+        # Said only after a face check proved the person named: it reveals nothing to anyone else.
+        return cls(
+            "recovery_no_account",
+            404,
+            "未找到与该证件号码和姓名相符的账号，请核对后重新填写，或通过“用户申诉”解决",
+            appeal_url="/appeal",
+        )
+
+    @classmethod
+    def password_unchanged(cls) -> HallError:
+        return cls(
+            "password_unchanged",
+            400,
+            "新密码不能与原密码相同",
+            {"password": "新密码不能与原密码相同"},
+        )
+
+    # -- 账号安全 (account security: password, phone, sessions) -----------------------
+    @classmethod
+    def old_password_invalid(cls, captcha_required: bool = False, field: str = "old_password") -> HallError:
+        # A wrong 原密码 (or 登录密码, ``field``) counts toward the lock as a wrong password at login does.
+        return cls("old_password_invalid", 401, "原密码错误", {field: "原密码错误"}, captcha_required=captcha_required)
+
+    @classmethod
+    def phone_unchanged(cls) -> HallError:
+        return cls(
+            "phone_unchanged", 400, "新移动电话不能与当前绑定的移动电话相同", {"phone": "与当前绑定的移动电话相同"}
+        )
+
+    @classmethod
+    def account_changed(cls) -> HallError:
+        # The account changed between reading it and writing (another device, an appeal): nothing was written.
+        return cls("account_changed", 409, "账户信息已发生变化，请刷新页面后重试")
 
     # -- requests refused before a view runs ---------------------------------------
     # (Chalice's and API Gateway's own refusals, answered in our shape by

@@ -134,6 +134,18 @@ class Settings:
     )
     essc_platform_public_key: str | None = field(default=None, metadata=_env("HALL_ESSC_PLATFORM_PUBLIC_KEY"))
 
+    # 人脸识别 (face verification): how long a check can be scanned, decided and then used by the
+    # flow that asked for it; the provider's public key (PEM) its signed callbacks are verified
+    # with; and, in the dev stage only, the local counterpart's test-only signing key (its public
+    # half verifies the callbacks when no provider key is set).
+    face_check_lifetime: timedelta = field(
+        default=timedelta(minutes=10), metadata=_env("HALL_FACE_CHECK_SECONDS", parse=_seconds)
+    )
+    face_provider_public_key: str | None = field(default=None, metadata=_env("HALL_FACE_PROVIDER_PUBLIC_KEY"))
+    face_dev_signing_key_path: str = field(
+        default="devtools/stubs/face_provider_test_key.pem", metadata=_env("HALL_FACE_DEV_SIGNING_KEY_PATH")
+    )
+
     @property
     def is_dev(self) -> bool:
         """Dev-only routes (the SMS outbox, captcha answers) exist only here."""

@@ -44,6 +44,7 @@ class Purpose(str, Enum):
     RECOVERY = "recovery"
     APPEAL = "appeal"
     CHANGE_PHONE = "change_phone"
+    LINK = "link"  # proving an account (by its bound phone) to tie a federated login to it
 
     @property
     def label(self) -> str:
@@ -53,6 +54,7 @@ class Purpose(str, Enum):
             "recovery": "找回密码",
             "appeal": "用户申诉",
             "change_phone": "修改移动电话",
+            "link": "账号关联",
         }[self.value]
 
 

@@ -20,6 +20,7 @@ from typing import Protocol
 
 from chalicelib import sessions
 from chalicelib.context import RequestContext
+from chalicelib.domain.security_events import describe_device
 from chalicelib.errors import HallError
 from chalicelib.observability import count, logger
 from chalicelib.store import audit
@@ -46,6 +47,8 @@ class Authenticated:
     account: Account
     # Store writes the method needs committed with the session: opaque to the flow.
     session_writes: tuple = ()
+    # Where a browser goes next when the login ended in a redirect (None: the home page).
+    next_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,15 @@ class Redirect:
 
 @dataclass(frozen=True)
 class LinkRequired:
-    """An external identity no account is linked to yet: the citizen proves an account first."""
+    """An external identity the hall cannot log in yet: the link step (``/login/link/<flow_id>``)
+    asks the citizen to prove an account, or for what a new account needs."""
 
     flow_id: str
     provider: str
+    # The secret binding the link step to this browser (the handler sets it as the HttpOnly
+    # ``hall_link`` cookie, for ``browser_secret_max_age`` seconds); None: set already.
+    browser_secret: str | None = None
+    browser_secret_max_age: int = 0
 
 
 Step = Authenticated | Pending | Redirect | LinkRequired
@@ -106,6 +114,7 @@ class Outcome:
 
     session: sessions.IssuedSession | None = None
     step: Step | None = None
+    next_path: str | None = None  # the Authenticated step's, for a login finished by a redirect
 
 
 def begin(method: LoginMethod, form: dict, ctx: RequestContext) -> Outcome:
@@ -125,7 +134,15 @@ def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
     if not isinstance(step, Authenticated):
         return Outcome(step=step)
     account = step.account
-    event = audit.event(account_subject(account.account_id), "LoginSucceeded", ctx.now, method=method.id)
+    # Where from, for the citizen's own 安全记录: the address and the device in two words.
+    event = audit.event(
+        account_subject(account.account_id),
+        "LoginSucceeded",
+        ctx.now,
+        method=method.id,
+        ip=ctx.client_ip,
+        device=describe_device(ctx.user_agent, ctx.client),
+    )
     try:
         issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event], step.session_writes)
     except WriteRefusedError:
@@ -135,5 +152,5 @@ def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
     count("LoginSucceeded", method=method.id)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
     logger.append_keys(account_id=account.account_id, event="login succeeded", login_method=method.id)
-    return Outcome(session=issued)
+    return Outcome(session=issued, next_path=step.next_path)
 

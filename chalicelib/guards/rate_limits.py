@@ -18,7 +18,10 @@ __all__ = [
     "captcha_per_client",
     "check_password_failures",
     "client_asks_captcha",
+    "family_checks_per_account",
+    "name_checks_per_account",
     "password_window",
+    "recovery_per_client",
     "retry_after",
     "sms_per_client",
     "sms_per_phone",
@@ -68,6 +71,24 @@ def sms_per_client(ctx: RequestContext) -> None:
     _hit("sms_client_hour", _client(ctx), hour.strftime("%Y%m%d%H"), limit, hour + timedelta(hours=1), ctx)
 
 
+# 忘记密码找回's 填写账号 per client address and hour: with its captcha, what keeps anyone from
+# walking ID numbers through it at scale (its answer is the same whatever was typed, but a
+# verification step behind it could still be tried).
+RECOVERY_STARTS_PER_CLIENT_HOUR = 20
+
+
+def recovery_per_client(ctx: RequestContext) -> None:
+    hour = ctx.now.replace(minute=0, second=0, microsecond=0)
+    _hit(
+        "recovery_client_hour",
+        _client(ctx),
+        hour.strftime("%Y%m%d%H"),
+        RECOVERY_STARTS_PER_CLIENT_HOUR,
+        hour + timedelta(hours=1),
+        ctx,
+    )
+
+
 def captcha_per_client(ctx: RequestContext) -> None:
     minute = ctx.now.replace(second=0, microsecond=0)
     _hit("captcha_client_minute", _client(ctx), minute.strftime("%Y%m%d%H%M"), 60, minute + timedelta(minutes=1), ctx)
@@ -103,3 +124,34 @@ def password_window_full(window: records.RateWindow, ctx: RequestContext) -> Non
 
 def client_asks_captcha(hits: int) -> bool:
     return hits >= settings.get().password_captcha_after_client_failures
+
+
+# -- base-library checks per account and China day (基本信息修改, 亲情号) -----------------------
+
+
+def _china_day(ctx: RequestContext) -> tuple[str, datetime]:
+    local = ctx.now.astimezone(CHINA)
+    day_end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return local.strftime("%Y%m%d"), day_end
+
+
+def name_checks_per_account(account_id: str, limit: int, ctx: RequestContext) -> int:
+    """Reserve one of the day's name checks (基本信息修改: at most ``limit`` a day) before the base
+    library is asked; returns the checks left after this one."""
+    day, day_end = _china_day(ctx)
+    try:
+        hits = records.hit_rate_limit("name_check_day", account_id, day, limit, day_end)
+    except LimitExceededError:
+        count("RateLimited", limit="name_check_day")
+        raise HallError.name_correction_limit(retry_after(day_end, ctx.now)) from None
+    return max(limit - hits, 0)
+
+
+def family_checks_per_account(account_id: str, limit: int, ctx: RequestContext) -> None:
+    """Reserve one of the day's 亲情号 checks against the base library before it is asked."""
+    day, day_end = _china_day(ctx)
+    try:
+        records.hit_rate_limit("family_check_day", account_id, day, limit, day_end)
+    except LimitExceededError:
+        count("RateLimited", limit="family_check_day")
+        raise HallError.family_check_limit(retry_after(day_end, ctx.now)) from None

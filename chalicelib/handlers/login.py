@@ -74,12 +74,25 @@ def login_callback(method_id):
     # browser is then told the login was used, not that it never existed.)
     outcome = login_flow.proceed(method, str(query.get("state") or ""), query, ctx)
     if outcome.session is not None:
-        return web.session_redirect(request, outcome.session, "/")
+        return web.session_redirect(request, outcome.session, outcome.next_path or "/")
     if isinstance(outcome.step, login_flow.LinkRequired) and not web.is_app_client(request):
-        from chalicelib.handlers import pages
-
-        return pages.render(request, "login_link_required.html", status=409, provider=outcome.step.provider)
+        # On to the link step's page (账号关联), with the cookie that binds it to this browser.
+        return web.redirect(link_path(outcome.step.flow_id), _link_cookies(outcome.step))
     return _render(request, outcome)
+
+
+def link_path(flow_id: str) -> str:
+    from urllib.parse import quote
+
+    return f"/login/link/{quote(flow_id, safe='')}"
+
+
+def _link_cookies(step: login_flow.LinkRequired) -> list[str] | None:
+    from chalicelib.flows.login_link import BINDING_COOKIE
+
+    if not step.browser_secret:
+        return None
+    return [web.login_binding_cookie(step.browser_secret, step.browser_secret_max_age, BINDING_COOKIE)]
 
 
 def _render(request, outcome: login_flow.Outcome) -> Response:
@@ -94,9 +107,10 @@ def _render(request, outcome: login_flow.Outcome) -> Response:
             ]
         return web.redirect(step.location, cookies)
     if isinstance(step, login_flow.LinkRequired):
-        return Response(
-            {"status": "link_required", "flow_id": step.flow_id, "provider": step.provider}, status_code=202
-        )
+        body = {"status": "link_required", "flow_id": step.flow_id, "provider": step.provider}
+        body["link_url"] = link_path(step.flow_id)
+        cookies = None if web.is_app_client(request) else _link_cookies(step)
+        return Response(body, status_code=202, headers={"Set-Cookie": cookies} if cookies else {})
     body = {"status": step.status, "flow_id": step.flow_id, **step.view}
     if step.poll_after is not None:
         body["poll_after"] = step.poll_after

@@ -3,8 +3,8 @@
 Server-rendered with Jinja2 (loaded on the first page, not at cold start);
 forms post JSON to the API with a small script, no build step. What the pages
 show around the services (navigation, 我是, 热门服务, 主题服务, footer links) is the
-service catalogue's data (:mod:`chalicelib.catalogue`) and the 用户申诉 types come
-from :mod:`chalicelib.domain.appeals`; this module only renders them.
+service catalogue's data (:mod:`chalicelib.catalogue`); this module only renders them
+(the 用户申诉 pages are chalicelib.handlers.appeals').
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib import catalogue, settings
-from chalicelib.domain.appeals import AppealType
 from chalicelib.domain.identity import DocumentType
 from chalicelib.errors import HallError
 from chalicelib.handlers import web
@@ -48,8 +47,20 @@ def _query(request: Request, name: str) -> str:
     return value.strip()[:100]
 
 
-def render(request: Request, template: str, status: int = 200, **values) -> Response:
-    session = web.current_session(request)
+def safe_return_path(value: str | None) -> str | None:
+    """A return path (``/login?next=``) only when it is a path of ours: one leading slash,
+    no scheme or host, no backslash or control character; anything else is None."""
+    if not value or len(value) > 200 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(char) < 0x20 or ord(char) == 0x7F for char in value):
+        return None
+    return value
+
+
+def render(request: Request, template: str, status: int = 200, session=None, **values) -> Response:
+    """Render a page; ``session`` is the caller's, when it already resolved it (one GetItem)."""
+    if session is None:
+        session = web.current_session(request)
     csrf = web.cookies(request).get(web.CSRF_COOKIE)
     headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
     if not web.valid_csrf_token(csrf):
@@ -90,7 +101,8 @@ def home():
 @bp.route("/login", methods=["GET"])
 def login_page():
     tab = _query(bp.current_request, "tab")
-    return render(bp.current_request, "login.html", tab=tab if tab in LOGIN_TABS else "password")
+    return_to = safe_return_path(_query(bp.current_request, "next")) or "/"
+    return render(bp.current_request, "login.html", tab=tab if tab in LOGIN_TABS else "password", return_to=return_to)
 
 
 @bp.route("/register", methods=["GET"])
@@ -124,27 +136,6 @@ def section_page(key):
 @bp.route("/search", methods=["GET"])
 def search_page():
     return render(bp.current_request, "coming_soon.html", feature="站内搜索", query=_query(bp.current_request, "q"))
-
-
-@bp.route("/recover", methods=["GET"])
-def recover_page():
-    return render(bp.current_request, "coming_soon.html", feature="忘记密码找回")
-
-
-@bp.route("/appeal", methods=["GET"])
-def appeal_page():
-    chosen = AppealType.find(_query(bp.current_request, "type"))
-    return render(
-        bp.current_request,
-        "appeal.html",
-        appeal_types=[(kind.value, kind.label, kind.description) for kind in AppealType],
-        chosen=chosen.value if chosen else None,
-    )
-
-
-@bp.route("/user", methods=["GET"])
-def user_center_page():
-    return render(bp.current_request, "coming_soon.html", feature="个人用户中心")
 
 
 @lru_cache(maxsize=32)

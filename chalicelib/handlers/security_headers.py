@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
-# Face verification (人脸识别) will need camera=(self) on its own page when it comes.
+# 人脸识别 needs no camera here: the face is compared in 支付宝APP or 江苏智慧人社APP after a QR scan.
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"

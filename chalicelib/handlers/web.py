@@ -33,6 +33,7 @@ __all__ = [
     "json_body",
     "new_csrf_token",
     "require_csrf",
+    "require_level",
     "require_session",
     "session_response",
 ]
@@ -44,6 +45,8 @@ LOGIN_BINDING_COOKIE = "hall_qr"
 # The secret binding a login sent to an identity provider to the browser that began it.
 OAUTH_BINDING_COOKIE = "hall_oauth"
 CSRF_HEADER = "x-csrf-token"
+# Where a citizen whose account has no phone goes after logging in (handlers/user_center.py).
+PHONE_BINDING_PAGE = "/user/phone"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -221,6 +224,18 @@ def require_session(request: Request) -> sessions.SessionRecord:
     return record
 
 
+def require_level(session_record: sessions.SessionRecord, required) -> sessions.SessionRecord:
+    """Refuse a service the session's level (its snapshot: no read) does not reach:
+    ``level_too_low`` says which level is missing and how to reach it (``required``: an
+    ``AuthLevel``, the one the service declares). Returns the session for chaining."""
+    from chalicelib.domain.levels import shortfall
+
+    missing = shortfall(session_record.level, required)
+    if missing is not None:
+        raise HallError.level_too_low(missing)
+    return session_record
+
+
 def _cookie(name: str, value: str, max_age: int, http_only: bool = True) -> str:
     # The standard library's Morsel checks the name, quotes a value that needs it and
     # writes the attributes; a false flag (HttpOnly, Secure) is left out.
@@ -262,6 +277,8 @@ def user_view(record: sessions.SessionRecord) -> dict:
 def session_response(request: Request, issued: sessions.IssuedSession, status: int = 200, **extra) -> Response:
     """The answer to a successful login or registration: a cookie for browsers, a token for apps."""
     body = {"user": user_view(issued.record), **extra}
+    if not issued.record.phone_masked:
+        body["next"] = PHONE_BINDING_PAGE  # no phone bound (released by an appeal): bind one first
     if is_app_client(request):
         body["token"] = issued.token
         body["expires_at"] = issued.record.expires_at.isoformat()
@@ -295,4 +312,6 @@ def session_redirect(request: Request, issued: sessions.IssuedSession, location:
     """The answer to a login finished in a browser's redirect (a provider's callback): the
     session cookie on a 302, since no page script is there to read a JSON body."""
     cookies, _ = _session_cookies(issued)
+    if not issued.record.phone_masked:
+        location = PHONE_BINDING_PAGE  # no phone bound (released by an appeal): bind one first
     return redirect(location, cookies)

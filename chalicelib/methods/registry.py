@@ -56,8 +56,11 @@ def login_request_model():
 @cache
 def sms_purposes() -> frozenset[Purpose]:
     """The purposes a built flow reads SMS codes for: no code is sent for any other."""
-    from chalicelib.flows import registration
+    from chalicelib.flows import appeals, login_link, registration
 
-    purposes = {registration.SMS_PURPOSE}
+    purposes = {registration.SMS_PURPOSE, login_link.SMS_PURPOSE, login_link.CREATE_SMS_PURPOSE, appeals.SMS_PURPOSE}
     purposes.update(m.sms_purpose for m in login_methods().values() if getattr(m, "sms_purpose", None))
+    from chalicelib.flows import account_settings
+
+    purposes.add(account_settings.SMS_PURPOSE)  # 修改/绑定移动电话: a code to the new phone
     return frozenset(purposes)

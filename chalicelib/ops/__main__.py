@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     keys_commands.add_parser("generate", help="print a new keys document for the secret").set_defaults(
         run=keys_generate
     )
+    from chalicelib.ops import appeals as appeal_commands
+
+    appeal_commands.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 
 from chalicelib import clock
-from chalicelib.citizen_data import id_number_mac, protect_id_number, protect_name, protect_phone
+from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
 from chalicelib.domain import identity, passwords
+from chalicelib.domain.family_numbers import BIND_LEVEL, MAX_FAMILY_NUMBERS, Relation
 from chalicelib.domain.levels import AuthLevel
 from chalicelib.domain.masking import mask_name
 from chalicelib.platforms.base_library import LocalBaseLibrary, Verdict
-from chalicelib.store import accounts
+from chalicelib.store import accounts, family_numbers
 from chalicelib.store.errors import ClaimTakenError, StoreError
 
 
@@ -53,12 +54,24 @@ def seed(path: str) -> list[str]:
             try:
                 family_type = identity.DocumentType(family["id_type"])
                 number = identity.validate_id_number(family_type, family["id_number"], now.date())
-            except ValueError as exc:
+                relative = identity.validate_name(family_type, family["name"])
+                relation = Relation(family.get("relation", "parent"))
+            except (ValueError, KeyError) as exc:
                 lines.append(f"refused  a family number of {account.name_masked}: {exc}")
                 continue
+            # As the user center binds one (store/family_numbers.py): the claim and the account's entry.
+            binding = family_numbers.NewFamilyBinding(
+                binding_id=family_numbers.new_binding_id(),
+                doc_type=family_type.value,
+                id_number=protect_id_number(number),
+                name=protect_name(relative),
+                relation=relation.value,
+            )
             try:
-                accounts.put_family_claim(account.account_id, family_type.value, id_number_mac(number), now)
-            except StoreError:
-                pass
+                family_numbers.bind(
+                    account, binding, now, min_level=int(BIND_LEVEL), limit=MAX_FAMILY_NUMBERS, with_items=()
+                )
+            except StoreError as exc:
+                lines.append(f"refused  a family number of {account.name_masked}: {exc}")
         lines.append(f"created  {account.name_masked} {account.id_masked} {account.phone_masked} {level.label}")
     return lines

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, GetError, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, GetError, TransactWriteError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.citizen_data import Protected
 from chalicelib.domain.lockout import LockState
 from chalicelib.store import lockouts, records, tables, writes
-from chalicelib.store.errors import ClaimTakenError, is_condition_failure, with_conflict_retries
+from chalicelib.store.errors import (
+    ClaimTakenError,
+    WriteRefusedError,
+    cancellation_codes,
+    with_conflict_retries,
+)
 from chalicelib.store.models import AccountModel, ClaimModel, LockoutModel, RateWindowModel
 
 __all__ = [
@@ -25,10 +30,14 @@ __all__ = [
     "get_with_lock",
     "id_claim_key",
     "link_claim_key",
+    "link_to_account",
     "link_write",
+    "password_still",
+    "password_update",
     "phone_claim_key",
     "put_family_claim",
     "put_link",
+    "unlink",
 ]
 
 
@@ -58,7 +67,39 @@ def link_write(provider: str, subject_mac: str, account_id: str, now: datetime) 
     """The link claim, for another repository's transaction: unique (condition: not held),
     so two concurrent first logins with one subject make one link."""
     claim = ClaimModel(link_claim_key(provider, subject_mac), account_id=account_id, kind="oidc", created_at=now)
-    return writes.put(claim, condition=ClaimModel.claim_key.does_not_exist())
+    return writes.put(claim, condition=ClaimModel.claim_key.does_not_exist(), label="link")
+
+
+def link_entry(subject_mac: str, now: datetime) -> dict:
+    """One entry of an account's ``links`` map (a new account carries it in ``NewAccount.links``)."""
+    return {"subject_mac": subject_mac, "linked_at": now.isoformat()}
+
+
+def link_to_account(
+    account: Account, provider: str, subject_mac: str, now: datetime, password_proved: bool = False
+) -> writes.Write:
+    """The account's side of a new link, for the transaction that writes its claim
+    (:func:`link_write`): the ``links`` entry, on condition the account has none for this
+    provider and is as read (its version). ``password_proved``: the link was proved by the
+    password just verified, which must still be the account's (the condition
+    :func:`password_still` would add; a transaction may touch the account once, so this
+    write carries it, and a rehash waits for the next password login)."""
+    entry = link_entry(subject_mac, now)
+    if account.links_stored:  # a map to add to (an update path into a missing map would fail)
+        actions = [AccountModel.links[provider].set(entry)]
+        condition = AccountModel.links.exists() & AccountModel.links[provider].does_not_exist()
+    else:
+        actions = [AccountModel.links.set({provider: entry})]
+        condition = AccountModel.links.does_not_exist()
+    if password_proved:
+        condition = condition & (AccountModel.password_hash == account.password_hash)
+    model = AccountModel(account.account_id, version=account.version)
+    return writes.update(
+        model,
+        [*actions, AccountModel.updated_at.set(now)],
+        condition=AccountModel.account_id.exists() & condition,
+        label="account",
+    )
 
 
 @dataclass(frozen=True)
@@ -68,13 +109,23 @@ class Account:
     id_mac: str
     id_masked: str
     name_masked: str
-    phone_mac: str
-    phone_masked: str
-    phone_cipher: str
+    # None when the account has no phone bound (released by an appeal): see AccountModel
+    phone_mac: str | None
+    phone_masked: str | None
+    phone_cipher: str | None
     password_hash: str | None
     level: int
     created_at: datetime
     name_mac: str = ""
+    # provider id → {"subject_mac", "linked_at" (ISO)}: the identity providers tied to the account
+    links: dict = field(default_factory=dict)
+    version: int | None = None  # as read: an update of the account is conditioned on it
+    links_stored: bool = False  # whether the item has a ``links`` map at all (empty after an unlink)
+    # binding id → entry: the 亲情号 the account bound (store/family_numbers.bound_for_account reads it);
+    # None when the item has no ``family`` map yet
+    family: dict | None = None
+    id_cipher: str = ""
+    name_cipher: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +138,7 @@ class NewAccount:
     level: int
     agreement_version: str
     agreement_accepted_at: datetime
+    links: dict | None = None  # an account made by an identity provider is born linked
 
 
 def _to_account(item: AccountModel) -> Account:
@@ -103,7 +155,29 @@ def _to_account(item: AccountModel) -> Account:
         level=int(item.level),
         created_at=item.created_at,
         name_mac=item.name_mac,
+        links=_links_of(item),
+        version=item.version,
+        links_stored=item.links is not None,
+        family=_family_of(item),
+        id_cipher=item.id_cipher,
+        name_cipher=item.name_cipher,
     )
+
+
+def _family_of(item: AccountModel) -> dict | None:
+    value = item.family
+    if value is None:
+        return None
+    raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)
+    return {binding_id: dict(entry) for binding_id, entry in raw.items()}
+
+
+def _links_of(item: AccountModel) -> dict:
+    value = item.links
+    if value is None:
+        return {}
+    raw = value.as_dict() if hasattr(value, "as_dict") else dict(value)
+    return {provider: dict(entry) for provider, entry in raw.items()}
 
 
 def new_account_id() -> str:
@@ -134,6 +208,7 @@ def _item(new: NewAccount, account_id: str, now: datetime) -> AccountModel:
         agreement_accepted_at=new.agreement_accepted_at,
         created_at=now,
         updated_at=now,
+        links=new.links or None,
     )
 
 
@@ -170,8 +245,11 @@ def create(new: NewAccount, now: datetime, account_id: str | None = None, with_i
                 extra.add_to(tx)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
-        # PynamoDB sends condition checks first, then puts in the order saved.
-        names = ["family", "id", "phone", "account"] + ["with_items"] * len(with_items)
+        # PynamoDB sends condition checks first, then deletes, puts and updates, each in the order added.
+        def labels(op: str) -> list[str]:
+            return [getattr(w, "label", "") or "with_items" for w in with_items if getattr(w, "op", "put") == op]
+
+        names = ["family", *labels("delete"), "id", "phone", "account", *labels("put"), *labels("update")]
         held = [
             name
             for name, reason in zip(names, reasons, strict=False)
@@ -220,30 +298,83 @@ def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[
     return (_to_account(account) if account else None), lockouts.state_of(lock), records.hits_of(window)
 
 
-def set_password_hash(account_id: str, password_hash: str, now: datetime) -> None:
-    tables.ready()
-    AccountModel(account_id).update(
-        actions=[AccountModel.password_hash.set(password_hash), AccountModel.updated_at.set(now)],
-        condition=AccountModel.account_id.exists(),
-        add_version_condition=False,
+def password_update(account: Account, password_hash: str, now: datetime) -> writes.Write:
+    """The account's new password, for another repository's transaction (a recovery's last
+    write): conditioned on the account's version as read, so a change made meanwhile cancels it."""
+    item = AccountModel(account.account_id, version=account.version)  # the version condition, and +1
+    return writes.update(
+        item,
+        [AccountModel.password_hash.set(password_hash), AccountModel.updated_at.set(now)],
+        AccountModel.account_id.exists(),
+        label="account",
+    )
+
+
+def password_still(account: Account, now: datetime, rehash: str | None = None) -> writes.Write:
+    """For a password login's session transaction: the password just verified is still the
+    account's (a recovery that replaced it meanwhile cancels the session), and when its hash
+    was made with old parameters, ``rehash`` replaces it under the same condition."""
+    condition = AccountModel.password_hash == account.password_hash
+    if rehash is None:
+        return writes.check(AccountModel(account.account_id), condition, label="account")
+    return writes.update(
+        AccountModel(account.account_id, version=account.version),
+        [AccountModel.password_hash.set(rehash), AccountModel.updated_at.set(now)],
+        condition,
+        label="account",
     )
 
 
 def put_link(provider: str, subject_mac: str, account_id: str, now: datetime) -> bool:
-    """Tie a provider's account to ours on its own (dev seeding of preset links); False if it was tied already."""
-    tables.ready()
-    claim = ClaimModel(link_claim_key(provider, subject_mac), account_id=account_id, kind="oidc", created_at=now)
-    try:
-        claim.save(condition=ClaimModel.claim_key.does_not_exist())
-    except PutError as exc:
-        if not is_condition_failure(exc):
-            raise
+    """Tie a provider's account to ours on its own (dev seeding of preset links, tests): the
+    claim and the account's ``links`` entry in one transaction; False if either was tied already."""
+    account = get(account_id)
+    if account is None:
         return False
+    try:
+        with TransactWrite(connection=tables.connection()) as tx:
+            link_write(provider, subject_mac, account_id, now).add_to(tx)
+            link_to_account(account, provider, subject_mac, now).add_to(tx)
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return False
+        raise
     return True
 
 
+def unlink(account: Account, provider: str, others_needed: tuple[str, ...], event: writes.Write) -> None:
+    """Untie ``provider`` from the account in one transaction: delete its claim (condition:
+    held by this account), remove the ``links`` entry (condition: present, and the account
+    keeps another way to log in: a password, a phone or one of the links ``others_needed``
+    names) and write ``event``. Raises :class:`WriteRefusedError` when a condition fails."""
+    tables.ready()
+    entry = account.links.get(provider) or {}
+    keeps_a_way = AccountModel.password_hash.exists() | AccountModel.phone_mac.exists()
+    for other in others_needed:
+        keeps_a_way = keeps_a_way | AccountModel.links[other].exists()
+    claim = ClaimModel(link_claim_key(provider, str(entry.get("subject_mac") or "")))
+
+    def commit() -> None:
+        with TransactWrite(connection=tables.connection()) as tx:
+            tx.delete(claim, condition=ClaimModel.account_id == account.account_id)
+            tx.update(
+                AccountModel(account.account_id, version=account.version),  # (a version bump, not a condition)
+                actions=[AccountModel.links[provider].remove()],
+                condition=AccountModel.links[provider].exists() & keeps_a_way,
+                add_version_condition=False,
+            )
+            event.add_to(tx)
+
+    try:
+        with_conflict_retries(commit)
+    except TransactWriteError as exc:
+        raise WriteRefusedError(", ".join(c or "-" for c in cancellation_codes(exc))) from exc
+
+
 def put_family_claim(holder_account_id: str, doc_type: str, id_mac: str, now: datetime) -> None:
-    """Record that ``holder_account_id`` bound an ID as its family number (亲情号)."""
+    """A bare family claim (亲情号) held by ``holder_account_id``, without the binder's entry: for
+    tests of what registration refuses. Bindings are made by store/family_numbers.bind (claim and
+    the account's ``family`` entry together); release_writes frees a bare claim too."""
     tables.ready()
     ClaimModel(family_claim_key(doc_type, id_mac), account_id=holder_account_id, kind="family", created_at=now).save(
         condition=ClaimModel.claim_key.does_not_exist()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from chalicelib.store import tables, writes
 from chalicelib.store.models import AuditEventModel
 
-__all__ = ["AuditEvent", "event", "for_subject", "record"]
+__all__ = ["AuditEvent", "AuditPage", "event", "for_subject", "page_for_subject", "record"]
 
 RETENTION = timedelta(days=3 * 365)
 
@@ -25,6 +25,14 @@ class AuditEvent:
     event: str
     method: str | None
     detail: dict
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of a subject's events, newest first; ``next_after`` continues it (None: the last)."""
+
+    events: list[AuditEvent]
+    next_after: str | None
 
 
 def event(subject: str, name: str, now: datetime, method: str | None = None, **detail: object) -> writes.Write:
@@ -54,3 +62,17 @@ def for_subject(subject: str, limit: int = 100) -> list[AuditEvent]:
         AuditEvent(item.subject, item.event_id.split("#")[0], item.event, item.method, item.detail or {})
         for item in AuditEventModel.query(subject, scan_index_forward=False, limit=limit)
     ]
+
+
+def page_for_subject(subject: str, limit: int = 20, after: str | None = None) -> AuditPage:
+    """A page of the subject's events, newest first, after the event id ``after`` (the
+    previous page's ``next_after``): one Query of at most ``limit`` items."""
+    tables.ready()
+    start = {"subject": {"S": subject}, "event_id": {"S": after}} if after else None
+    results = AuditEventModel.query(subject, scan_index_forward=False, limit=limit, last_evaluated_key=start)
+    found = [
+        AuditEvent(item.subject, item.event_id.split("#")[0], item.event, item.method, item.detail or {})
+        for item in results
+    ]
+    last = results.last_evaluated_key
+    return AuditPage(found, last["event_id"]["S"] if last and len(found) == limit else None)

@@ -1,4 +1,4 @@
-"""电子社保卡扫码登录 records (``essc#<id>``) and the platform's callback nonces (``essc_nonce#<nonce>``).
+"""电子社保卡扫码登录 records (``essc#<id>``) and the platform's callback nonces (store/callback_nonces.py).
 
 pending → confirmed (the platform's callback named the account) or link_required (the
 holder has no account the hall may log in) → collected (the browser bound to the record
@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import from_epoch, to_epoch
-from chalicelib.store import tables, writes
-from chalicelib.store.errors import StoreError, is_condition_failure
-from chalicelib.store.models import EsscLoginRecordModel, EsscNonceModel
+from chalicelib.store import callback_nonces, tables, writes
+from chalicelib.store.callback_nonces import NonceReusedError
+from chalicelib.store.errors import StoreError
+from chalicelib.store.models import EsscLoginRecordModel
 
 __all__ = [
     "CONFIRMED",
@@ -52,10 +53,6 @@ class EsscLogin:
 
 class EsscLoginRefusedError(StoreError):
     """The callback's change did not hold: the record is gone, expired or decided already."""
-
-
-class NonceReusedError(StoreError):
-    """The platform's nonce was seen before: a replayed callback."""
 
 
 def _key(qr_id: str) -> str:
@@ -96,15 +93,7 @@ def get(qr_id: str) -> EsscLogin | None:
 
 def use_nonce(nonce: str, now: datetime, keep_until: datetime) -> None:
     """Record the callback's nonce once (a conditional put): a second use raises NonceReusedError."""
-    tables.ready()
-    try:
-        EsscNonceModel(f"essc_nonce#{nonce}", seen_at=to_epoch(now), expires_at=keep_until).save(
-            condition=EsscNonceModel.flow_key.does_not_exist()
-        )
-    except PutError as exc:
-        if is_condition_failure(exc):
-            raise NonceReusedError(nonce) from exc
-        raise
+    callback_nonces.use("essc", nonce, now, keep_until)
 
 
 def decide(qr_id: str, state: str, account_id: str | None, now: datetime, with_items: tuple = ()) -> None:
@@ -132,12 +121,8 @@ def decide(qr_id: str, state: str, account_id: str | None, now: datetime, with_i
 
 
 def collect(qr_id: str, binding_hash: str, now: datetime) -> writes.Write:
-    """The write that hands a confirmed record's session over once, to its browser."""
-    record = EsscLoginRecordModel
-    return writes.update(
-        record(_key(qr_id)),
-        [record.state.set(COLLECTED)],
-        condition=(record.state == CONFIRMED)
-        & (record.binding_hash == binding_hash)
-        & (record.valid_until > to_epoch(now)),
-    )
+    """The write that hands a confirmed record's session over once, to its browser (the
+    same change as 扫码登录's: chalicelib.store.qr_logins.collect_write)."""
+    from chalicelib.store.qr_logins import collect_write
+
+    return collect_write(EsscLoginRecordModel(_key(qr_id)), binding_hash, now)

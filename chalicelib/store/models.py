@@ -13,29 +13,37 @@ from pynamodb.attributes import (
     BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 __all__ = [
     "ALL_MODELS",
     "AccountModel",
+    "AppealChange",
+    "AppealFlowRecordModel",
+    "AppealModel",
     "AuditEventModel",
+    "CallbackNonceModel",
     "CaptchaRecordModel",
     "CheckpointModel",
     "ClaimModel",
     "EsscLoginRecordModel",
-    "EsscNonceModel",
+    "FaceCheckRecordModel",
     "FlowRecordModel",
+    "LinkRecordModel",
     "LockoutModel",
     "OAuthStateRecordModel",
     "QrLoginRecordModel",
     "RateWindowModel",
+    "RecoveryRecordModel",
     "SessionModel",
     "SmsCodeRecordModel",
 ]
@@ -66,9 +74,11 @@ class AccountModel(HallModel):
     name_mac = UnicodeAttribute()
     name_cipher = UnicodeAttribute()
     name_masked = UnicodeAttribute()
-    phone_mac = UnicodeAttribute()
-    phone_cipher = UnicodeAttribute()
-    phone_masked = UnicodeAttribute()
+    # The phone may be absent: released by a 用户申诉 (移动电话已被占用) or taken over with the
+    # account (证件号码被占用); the citizen is asked to bind one at /user/phone after login.
+    phone_mac = UnicodeAttribute(null=True)
+    phone_cipher = UnicodeAttribute(null=True)
+    phone_masked = UnicodeAttribute(null=True)
     password_hash = UnicodeAttribute(null=True)
     level = NumberAttribute()
     agreement_version = UnicodeAttribute()
@@ -76,6 +86,16 @@ class AccountModel(HallModel):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()
+    # Identity providers tied to the account: provider id ("essc", "jszw", "alipay") →
+    # {"subject_mac", "linked_at" (ISO)}; written with the link claim ``oidc#<provider>#<mac>``.
+    links = MapAttribute(null=True)
+    # 亲情号 (family numbers) this account bound: binding id → {"doc_type", "id_mac", "id_cipher",
+    # "id_masked", "name_cipher", "name_masked", "relation", "bound_at" (ISO)}; at most 5, held by the
+    # binding transaction's condition (store/family_numbers.py), each with its claim ``family#<type>#<mac>``.
+    family = MapAttribute(null=True)
+    # When a 用户申诉 (证件号码被占用) last gave the account to the verified holder of its ID: a
+    # take-over is conditioned on it being older than the appeal, so of two at once one wins.
+    reclaimed_at = UTCDateTimeAttribute(null=True)
 
 
 class ClaimModel(HallModel):
@@ -95,6 +115,7 @@ class ClaimModel(HallModel):
     account_id = UnicodeAttribute()
     kind = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
+    binding_id = UnicodeAttribute(null=True)  # a family claim: the entry in its account's ``family``
 
 
 class SessionsByAccount(GlobalSecondaryIndex):
@@ -126,7 +147,7 @@ class SessionModel(HallModel):
     level = NumberAttribute()
     name_masked = UnicodeAttribute()
     id_masked = UnicodeAttribute()
-    phone_masked = UnicodeAttribute()
+    phone_masked = UnicodeAttribute(null=True)  # None: the account has no phone bound
     created_at = UTCDateTimeAttribute()
     last_seen_at = UTCDateTimeAttribute()
     absolute_expires_at = UTCDateTimeAttribute()
@@ -213,6 +234,8 @@ class OAuthStateRecordModel(FlowRecordModel, discriminator="oauth_state"):
     binding_hash = UnicodeAttribute()
     valid_until = NumberAttribute()
     used = BooleanAttribute(null=True)
+    # A logged-in citizen's 去绑定 (账号绑定): the account the provider's identity is tied to.
+    account_id = UnicodeAttribute(null=True)
 
 
 class EsscLoginRecordModel(FlowRecordModel, discriminator="essc_login"):
@@ -228,10 +251,94 @@ class EsscLoginRecordModel(FlowRecordModel, discriminator="essc_login"):
     decided_at = NumberAttribute(null=True)
 
 
-class EsscNonceModel(FlowRecordModel, discriminator="essc_nonce"):
-    """A nonce of the e-SSC platform's callbacks, seen once (``essc_nonce#<nonce>``)."""
+class CallbackNonceModel(FlowRecordModel, discriminator="callback_nonce"):
+    """A nonce of a platform's signed callbacks, seen once (``nonce#<provider>#<nonce>``): the
+    e-SSC platform's, the face-verification provider's (repository ``store/callback_nonces.py``)."""
 
+    provider = UnicodeAttribute()
     seen_at = NumberAttribute()
+
+
+class FaceCheckRecordModel(FlowRecordModel, discriminator="face_check"):
+    """A 人脸识别 (``face#<id>``) of one person for one purpose, asked by one host flow record
+    (``owner``): ``state`` pending → passed or failed (the provider's signed callback) → consumed
+    (in the host's own transaction); bound to the browser that started it; the consent given
+    before the QR was shown. The person only as an ID MAC and masked forms; never an image."""
+
+    state = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    binding_hash = UnicodeAttribute()
+    id_type = UnicodeAttribute()
+    id_mac = UnicodeAttribute()
+    id_masked = UnicodeAttribute()
+    name_masked = UnicodeAttribute()
+    consent_version = UnicodeAttribute()
+    consented_at = NumberAttribute()
+    decided_at = NumberAttribute(null=True)
+    consumed_at = NumberAttribute(null=True)
+
+
+class RecoveryRecordModel(FlowRecordModel, discriminator="recovery"):
+    """A 忘记密码找回 (``recovery#<id>``): ``state`` identified (填写账号 done) → verified (人脸识别
+    or 短信验证 passed, ``verified_by``) → done (新密码 set); bound to the browser that began it by
+    the hash of a secret it holds. ``account_id`` is the account the ID and name matched (None
+    when none did; the citizen is not told until a verification proved them), ``phone_mac``
+    its bound phone's (a recovery code is sent only there). The ID number
+    and name typed are kept encrypted for the face check and the password rule."""
+
+    state = UnicodeAttribute()
+    binding_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    id_type = UnicodeAttribute()
+    id_cipher = UnicodeAttribute()
+    name_cipher = UnicodeAttribute()
+    account_id = UnicodeAttribute(null=True)
+    phone_mac = UnicodeAttribute(null=True)  # the MAC of the account's bound phone, if any
+    verified_by = UnicodeAttribute(null=True)
+
+
+class LinkRecordModel(FlowRecordModel, discriminator="login_link"):
+    """A federated login waiting for its account (``link#<id>``): what the provider vouched for
+    (citizen data as MAC + ciphertext + masked form), the step the citizen is at (``prove``,
+    ``identify``, ``register``, ``phone``), the account to prove when known; single use
+    (``used``), bound to the browser by the hash of a secret it holds."""
+
+    provider = UnicodeAttribute()
+    method_id = UnicodeAttribute()
+    subject_mac = UnicodeAttribute()
+    step = UnicodeAttribute()
+    binding_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    level = NumberAttribute(null=True)  # the level the provider vouches for (None: the base library decides)
+    account_id = UnicodeAttribute(null=True)
+    id_type = UnicodeAttribute(null=True)
+    id_mac = UnicodeAttribute(null=True)
+    id_cipher = UnicodeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
+    name_mac = UnicodeAttribute(null=True)
+    name_cipher = UnicodeAttribute(null=True)
+    name_masked = UnicodeAttribute(null=True)
+    identify_tries = NumberAttribute(null=True)
+    used = BooleanAttribute(null=True)
+
+
+class AppealFlowRecordModel(FlowRecordModel, discriminator="appeal"):
+    """A 用户申诉 in progress (``appeal#<appeal id>``): ``step`` identified (证件信息 given) →
+    verified (人脸认证 passed) → done; bound to the browser that began it by the hash of a
+    secret it holds. The ID number and name typed are kept encrypted (the face check and the
+    password rule need them); ``started_at`` conditions a take-over (AccountModel.reclaimed_at)."""
+
+    appeal_type = UnicodeAttribute()
+    step = UnicodeAttribute()
+    binding_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    started_at = NumberAttribute()
+    id_type = UnicodeAttribute()
+    id_mac = UnicodeAttribute()
+    id_cipher = UnicodeAttribute()
+    name_cipher = UnicodeAttribute()
 
 
 class LocksByUnlockHour(GlobalSecondaryIndex):
@@ -278,6 +385,61 @@ class AuditEventModel(HallModel):
     expires_at = TTLAttribute(null=True)
 
 
+class AppealsByStatus(GlobalSecondaryIndex):
+    """Every appeal by status, oldest first: what staff list (``open`` tickets), never a Scan."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    filed_at = UTCDateTimeAttribute(range_key=True)
+
+
+class AppealChange(MapAttribute):
+    """One entry of an appeal's history."""
+
+    at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    by = UnicodeAttribute()  # "citizen", "system" or the operator (an IAM ARN deployed)
+    note = UnicodeAttribute(null=True)
+
+
+class AppealModel(HallModel):
+    """One 用户申诉 (``appeal_id`` is its 申诉编号), of any type, with its status and history.
+
+    Types 证件号码被占用, 移动电话已被占用 and 亲情号解绑 carry the appellant's ID (MAC + masked)
+    and the account the appeal changed; 其他 carries the contact phone (MAC + ciphertext +
+    masked), a category and the citizen's text (encrypted). ``history`` lists each change:
+    {"at" (ISO), "status", "by" (citizen, or the operator), "note"}. Many writers (the
+    citizen's steps, staff): every change is conditioned on ``version``.
+    """
+
+    short_name = "appeals"
+
+    class Meta:
+        table_name = "appeals"
+
+    appeal_id = UnicodeAttribute(hash_key=True)
+    appeal_type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    filed_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    history = ListAttribute(of=AppealChange)
+    id_type = UnicodeAttribute(null=True)
+    id_mac = UnicodeAttribute(null=True)
+    id_masked = UnicodeAttribute(null=True)
+    name_masked = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    phone_mac = UnicodeAttribute(null=True)
+    phone_cipher = UnicodeAttribute(null=True)
+    phone_masked = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    text_cipher = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+    by_status = AppealsByStatus()
+
+
 ALL_MODELS: tuple[type[HallModel], ...] = (
     AccountModel,
     ClaimModel,
@@ -285,4 +447,5 @@ ALL_MODELS: tuple[type[HallModel], ...] = (
     FlowRecordModel,
     LockoutModel,
     AuditEventModel,
+    AppealModel,
 )

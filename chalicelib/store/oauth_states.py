@@ -30,6 +30,7 @@ class OAuthState:
     verifier_cipher: str
     nonce: str
     valid_until: datetime
+    account_id: str | None = None  # 去绑定: the logged-in account to tie the provider's identity to
 
 
 class StateRefusedError(StoreError):
@@ -46,7 +47,13 @@ def _key(state: str) -> str:
 
 
 def create(
-    state: str, provider: str, verifier_cipher: str, nonce: str, binding_hash: str, valid_until: datetime
+    state: str,
+    provider: str,
+    verifier_cipher: str,
+    nonce: str,
+    binding_hash: str,
+    valid_until: datetime,
+    account_id: str | None = None,
 ) -> None:
     tables.ready()
     OAuthStateRecordModel(
@@ -56,6 +63,7 @@ def create(
         nonce=nonce,
         binding_hash=binding_hash,
         valid_until=to_epoch(valid_until),
+        account_id=account_id,
         expires_at=valid_until + _GRACE,
     ).save(condition=OAuthStateRecordModel.flow_key.does_not_exist())
 
@@ -81,7 +89,9 @@ def consume(state: str, provider: str, binding_hash: str, now: datetime) -> OAut
         if not is_condition_failure(exc):
             raise
         raise StateRefusedError(_why(state, provider, binding_hash, now)) from None
-    return OAuthState(state, item.provider, item.verifier_cipher, item.nonce, from_epoch(int(item.valid_until)))
+    return OAuthState(
+        state, item.provider, item.verifier_cipher, item.nonce, from_epoch(int(item.valid_until)), item.account_id
+    )
 
 
 def _why(state: str, provider: str, binding_hash: str, now: datetime) -> str:

@@ -104,9 +104,16 @@ def get(qr_id: str) -> QrLogin | None:
 def collect(qr_id: str, binding_hash: str, now: datetime) -> writes.Write:
     """The write that hands a confirmed QR's session over once, to the browser it is bound
     to: committed in the session's transaction, so when it fails nobody gets a session."""
-    record = QrLoginRecordModel
+    return collect_write(QrLoginRecordModel(_key(qr_id)), binding_hash, now)
+
+
+def collect_write(item, binding_hash: str, now: datetime) -> writes.Write:
+    """confirmed → collected on a login record bound to a browser (扫码登录's, 电子社保卡's:
+    a model with ``state``, ``binding_hash`` and ``valid_until``), on condition it is
+    confirmed, this browser's and valid."""
+    record = type(item)
     return writes.update(
-        record(_key(qr_id)),
+        item,
         [record.state.set(COLLECTED)],
         condition=(record.state == CONFIRMED)
         & (record.binding_hash == binding_hash)

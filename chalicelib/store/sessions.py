@@ -12,7 +12,7 @@ from chalicelib.store import tables, writes
 from chalicelib.store.errors import WriteRefusedError, cancellation_codes, is_condition_failure, with_conflict_retries
 from chalicelib.store.models import SessionModel
 
-__all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "touch"]
+__all__ = ["SessionRecord", "delete", "delete_for_account", "get", "new_item", "refresh_for_account", "touch"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class SessionRecord:
     level: int
     name_masked: str
     id_masked: str
-    phone_masked: str
+    phone_masked: str | None  # None: the account has no phone bound
     created_at: datetime
     last_seen_at: datetime
     absolute_expires_at: datetime
@@ -91,8 +91,9 @@ def create_with_events(
         with_conflict_retries(commit)
     except TransactWriteError as exc:
         # The session's own conditions cannot fail (a fresh token, fresh event ids): a refusal
-        # is a method's write (the QR no longer confirmed), and then nothing was written.
-        if "ConditionalCheckFailed" in cancellation_codes(exc)[1:]:
+        # is a method's write (the QR no longer confirmed, the password replaced meanwhile), and
+        # then nothing was written. (Condition checks and deletes are sent before the session.)
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise WriteRefusedError() from exc
         raise
 
@@ -125,11 +126,43 @@ def delete(token_hash: str) -> None:
     SessionModel(token_hash).delete()
 
 
-def delete_for_account(account_id: str) -> int:
-    """Revoke every session of an account (password reset, operator action)."""
+def delete_for_account(account_id: str, except_token_hash: str | None = None) -> int:
+    """Revoke every session of an account, browsers' and apps' alike (password reset, password
+    change, 退出其他设备, operator action), but the one ``except_token_hash`` names (the
+    citizen's own, when they asked): one Query of ``by_account``, then batched deletes."""
     tables.ready()
+    hashes = [
+        item.token_hash
+        for item in SessionModel.by_account.query(account_id)
+        if item.token_hash != except_token_hash
+    ]
+    if hashes:
+        with SessionModel.batch_write() as batch:  # BatchWriteItem, 25 a request, unprocessed ones retried
+            for token_hash in hashes:
+                batch.delete(SessionModel(token_hash))
+    return len(hashes)
+
+
+def refresh_for_account(account) -> int:
+    """Write the account's new snapshot (level, masked name, ID and phone) into every session
+    it has, browsers' and apps' alike (after a level change): a Query of ``by_account``, then
+    one conditional update per session (one that ended meanwhile is left alone)."""
+    tables.ready()
+    actions = [
+        SessionModel.level.set(int(account.level)),
+        SessionModel.name_masked.set(account.name_masked),
+        SessionModel.id_masked.set(account.id_masked),
+    ]
+    if account.phone_masked:
+        actions.append(SessionModel.phone_masked.set(account.phone_masked))
+    else:  # the account has no phone bound (any more)
+        actions.append(SessionModel.phone_masked.remove())
     count = 0
-    for item in SessionModel.by_account.query(account_id):
-        SessionModel(item.token_hash).delete()
-        count += 1
+    for item in SessionModel.by_account.query(account.account_id):
+        try:
+            SessionModel(item.token_hash).update(actions=list(actions), condition=SessionModel.token_hash.exists())
+            count += 1
+        except UpdateError as exc:
+            if not is_condition_failure(exc):
+                raise
     return count

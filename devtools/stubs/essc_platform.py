@@ -11,7 +11,6 @@ SHA256withRSA or RSA-PSS).
 
 from __future__ import annotations
 
-import base64
 import secrets
 from functools import cache
 from pathlib import Path
@@ -46,20 +45,9 @@ def read_qr(url: str) -> tuple[str, str]:
 
 
 def sign(fields: dict, sign_type: str = "RSA2", key=None) -> dict:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
+    from chalicelib.methods.signed_callbacks import sign as sign_fields
 
-    from chalicelib.methods.essc_qr.platform import signed_text
-
-    body = {**fields, "sign_type": sign_type}
-    body.pop("signature", None)
-    if sign_type == "RSA-PSS":
-        pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
-    else:
-        pad = padding.PKCS1v15()
-    signature = (key or private_key()).sign(signed_text(body), pad, hashes.SHA256())
-    body["signature"] = base64.b64encode(signature).decode("ascii")
-    return body
+    return sign_fields(fields, key or private_key(), sign_type)
 
 
 def callback(

@@ -60,8 +60,11 @@ USERS = (
     User("jszw-0001", "chenxm", "陈小明", "320102199003071239", "13800138000", "Jszw@2024", "jszw:L2"),
     # In the local base library, no hall account: the first login creates one (实名用户).
     User("jszw-0002", "sunli", "孙丽", "320104199304180028", "13700001111", "Jszw@2024", "jszw:L2"),
-    # Holds a hall account (注册用户) but is not verified by the platform: asked to link by password.
+    # Holds a hall account (注册用户) but is not verified by the platform: proves the account to link it.
     User("jszw-0003", "zhoujie", "周杰", "320113198808080815", "18600000002", "Jszw@2024", "jszw:L1"),
+    # Verified, and holds the demo account 阿依古丽·买买提, whose name the platform writes without the
+    # middle dot: the names differ, so she proves the account (its password or an SMS code) to link it.
+    User("jszw-0004", "ayiguli", "阿依古丽买买提", "65010219920615302X", "15000000001", "Jszw@2024", "jszw:L2"),
 )
 
 

@@ -141,8 +141,19 @@ def request_sms_code_by_ear(page: Page, form_id: str, phone: str) -> str:
 def expect_logged_in_as(page: Page, masked_name: str) -> None:
     account = page.get_by_test_id("account-area")
     expect(account.get_by_test_id("current-user")).to_have_text(masked_name)
-    expect(account.get_by_role("link", name="用户中心")).to_be_visible()
-    expect(account.get_by_role("button", name="退出登录")).to_be_visible()
+    expect(account.get_by_role("button", name="个人中心")).to_be_visible()
+
+
+def open_account_menu(page: Page):
+    """Open the top-right 个人中心 menu (个人中心, 退出登录) and answer its area."""
+    account = page.get_by_test_id("account-area")
+    account.get_by_role("button", name="个人中心").click()
+    expect(account.get_by_role("button", name="个人中心")).to_have_attribute("aria-expanded", "true")
+    return account
+
+
+def logout(page: Page) -> None:
+    open_account_menu(page).get_by_role("button", name="退出登录").click()
 
 
 def expect_logged_out(page: Page) -> None:

@@ -36,6 +36,11 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
+# The environment the hall runs with (its tables, keys): for a test that must act in-process as the
+# hall would (start a face check as a host flow does), via the `hall_env` fixture.
+STACK_ENV: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def hall(tmp_path_factory):
     """The hall's base URL, with DynamoDB Local and demo data behind it."""
@@ -43,12 +48,30 @@ def hall(tmp_path_factory):
     work = tmp_path_factory.mktemp("hall-stack")
     prefix = f"br{uuid.uuid4().hex[:8]}"
     try:
-        with stack.running(dynamodb_local.free_port(), prefix, work, seed=True) as (base_url, _env):
+        with stack.running(dynamodb_local.free_port(), prefix, work, seed=True) as (base_url, env):
+            STACK_ENV.update(env)
             # running() prepared the tables from this process: give the other tests their environment back.
             _restore_environment(saved)
             yield base_url
     finally:
         _restore_environment(saved)
+
+
+@pytest.fixture
+def hall_env(hall):
+    """Run a block in-process against the hall's own tables and keys: ``with hall_env(): ...``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def inside():
+        saved = dict(os.environ)
+        os.environ.update(STACK_ENV)
+        try:
+            yield
+        finally:
+            _restore_environment(saved)
+
+    return inside
 
 
 def _restore_environment(saved: dict[str, str]) -> None:

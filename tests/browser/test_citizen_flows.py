@@ -16,6 +16,8 @@ from tests.browser.citizen import (
     expect_logged_in_as,
     expect_logged_out,
     login_by_password,
+    logout,
+    open_account_menu,
     request_sms_code,
     request_sms_code_by_ear,
     shot,
@@ -77,7 +79,7 @@ def test_a_new_citizen_registers_sees_the_masked_name_logs_out_and_back_in(page:
     shot(page, "home-after-registration")
 
     # WHEN they log out THEN the session is gone, on the page and on the API
-    page.get_by_role("button", name="退出登录").click()
+    logout(page)
     expect_logged_out(page)
     assert page.request.get("/api/me").status == 401
 
@@ -120,9 +122,10 @@ def test_login_by_password_with_id_number(page: Page, hall):
     me = page.request.get("/api/me")
     assert me.status == 200
     assert me.json()["user"]["name"] == "陈*"
-    # 用户中心 is not built yet: it says so instead of failing.
-    page.get_by_test_id("account-area").get_by_role("link", name="用户中心").click()
-    expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
+    # The top-right 个人中心 menu leads to the user center
+    open_account_menu(page).get_by_role("link", name="个人中心").click()
+    expect(page).to_have_url(f"{hall}/user")
+    expect(page.get_by_role("heading", level=1)).to_have_text("个人中心")
     expect_logged_in_as(page, "陈*")
 
 
@@ -187,12 +190,12 @@ def test_a_taken_id_number_is_shown_next_to_the_field_with_the_appeal_link(page:
     expect(page).to_have_url(f"{hall}/register")
     shot(page, "register-id-taken")
 
-    # AND the appeal page names the matching appeal type, which is not built yet
+    # AND the appeal page opens at the matching appeal type, at its first step
     appeal.click()
     chosen = page.locator('[data-appeal="id_number_taken"]')
     expect(chosen).to_have_attribute("aria-current", "true")
     expect(chosen).to_contain_text("证件号码被占用")
-    expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
+    expect(page.get_by_test_id("current-step")).to_have_text("当前步骤：第1步（共4步）填写证件信息")
 
 
 def test_after_two_wrong_passwords_the_login_asks_for_the_graphic_captcha(page: Page, hall):

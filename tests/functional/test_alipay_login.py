@@ -115,13 +115,33 @@ def test_a_linked_alipay_user_is_logged_in(browser, sim):
     assert me["name"] == "陈*" and me["login_method"] == "alipay"
 
 
-def test_an_unlinked_alipay_user_is_asked_to_log_in_another_way_first(browser, sim):
-    # GIVEN an Alipay user linked to no account (Alipay gives the hall no ID number)
+def test_an_unlinked_alipay_user_says_an_id_number_proves_its_account_and_is_linked(browser, sim):
+    from tests.functional.test_login_link import send_link_code
+    from tests.support import last_code, new_citizen
+
+    # GIVEN a hall account, and an Alipay user linked to no account (Alipay gives no ID number)
+    citizen = new_citizen(name="路人甲")
+    assert browser.register(citizen).status == 201
+    browser.delete("/api/sessions/current")
     back = browser.get(at_alipay(sim, begin(browser), user=UNLINKED))
-    # THEN no session: a page says to log in by another method first
-    assert back.status == 409
-    assert "支付宝账号尚未" in back.body["_text"] and "账号密码" in back.body["_text"]
+    # THEN no session yet: on to the link step, which asks for the ID number
+    assert back.status == 302 and back.headers["Location"].startswith("/login/link/")
+    page = browser.get(back.headers["Location"])
+    assert "支付宝登录：账号关联" in page.body["_text"] and "证件号码" in page.body["_text"]
     assert browser.get("/api/me").status == 401
+    # WHEN he gives the account's ID number and the code sent to the account's phone
+    link_id = back.headers["Location"].rsplit("/", 1)[1]
+    said = browser.post(
+        f"/api/login-links/{link_id}/identify", {"id_type": "resident_id", "id_number": citizen.id_number}
+    )
+    assert said.body == {"step": "prove"}
+    assert send_link_code(browser, link_id).status == 200
+    done = browser.post(f"/api/login-links/{link_id}", {"proof": "sms_code", "sms_code": last_code(citizen.phone)})
+    assert done.status == 200 and done.body["user"]["login_method"] == "alipay"
+    # AND the next Alipay login goes straight in
+    browser.delete("/api/sessions/current")
+    again = browser.get(at_alipay(sim, begin(browser), user=UNLINKED))
+    assert again.status == 302 and again.headers["Location"] == "/"
 
 
 def test_an_answer_whose_signature_does_not_verify_is_refused(browser, sim):
@@ -243,3 +263,29 @@ def test_the_simulator_runs_as_its_own_process():
         [sys.executable, "-m", "devtools.stubs.alipay_sim", "--help"], capture_output=True, text=True, check=True
     )
     assert "支付宝" in out.stdout
+
+
+def test_a_logged_in_citizen_binds_alipay_from_account_links(browser, sim):
+    from tests.support import new_citizen
+
+    assert browser.register(new_citizen(name="路人甲")).status == 201
+    started = browser.post("/api/account/links/alipay")
+    assert started.status == 200
+    back = browser.get(at_alipay(sim, started.body["location"], user=UNLINKED))
+    assert back.status == 302 and back.headers["Location"] == "/user/links"
+    rows = {row["provider"]: row for row in browser.get("/api/account/links").body["links"]}
+    assert rows["alipay"]["linked"] and not rows["alipay"]["may_bind"]
+    # AND the next Alipay login goes straight into this account
+    browser.delete("/api/sessions/current")
+    assert browser.get(at_alipay(sim, begin(browser), user=UNLINKED)).headers["Location"] == "/"
+    assert browser.get("/api/me").body["user"]["name"] == "路*"
+
+
+def test_binding_an_alipay_account_tied_to_another_account_is_refused(browser, sim):
+    from tests.support import new_citizen
+
+    linked_citizen(browser)  # 小明 is tied to 陈小明
+    assert browser.register(new_citizen(name="王芳")).status == 201
+    started = browser.post("/api/account/links/alipay")
+    reply = browser.get(at_alipay(sim, started.body["location"], user=LINKED))
+    assert reply.status == 409 and reply.body["code"] == "link_subject_taken"

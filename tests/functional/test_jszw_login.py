@@ -112,16 +112,27 @@ def test_a_verified_citizen_with_an_account_is_linked_when_id_and_name_match(bro
     assert "Linked" in events
 
 
-def test_an_unverified_identity_with_an_account_is_asked_to_log_in_by_password_first(browser, idp):
+def test_an_unverified_identity_with_an_account_proves_it_by_password_and_is_linked(browser, idp):
+    from tests.functional.test_login_link import finish_by_password
+
     # GIVEN 周杰 holds a hall account; the platform has not verified him (jszw:L1)
     citizen = Citizen(name="周杰", id_number="320113198808080815", phone=make_phone())
     assert browser.register(citizen).status == 201
     browser.delete("/api/sessions/current")
-    # WHEN he logs in through 江苏政务 THEN no session: a page tells him to log in by password
+    # WHEN he logs in through 江苏政务 THEN no session yet: on to the link step, in this browser only
     back = login(browser, idp, "zhoujie")
-    assert back.status == 409
-    assert "请先使用" in back.body["_text"] and "账号密码" in back.body["_text"]
+    assert back.status == 302 and back.headers["Location"].startswith("/login/link/")
+    assert "hall_link" in browser.cookies
+    page = browser.get(back.headers["Location"])
+    assert page.status == 200 and "江苏政务登录：账号关联" in page.body["_text"] and "验证账号" in page.body["_text"]
     assert browser.get("/api/me").status == 401
+    # AND his account's password links it and logs him in
+    link_id = back.headers["Location"].rsplit("/", 1)[1]
+    done = finish_by_password(browser, link_id, citizen.password)
+    assert done.status == 200 and done.body["user"]["login_method"] == "jszw_oidc"
+    # AND the next 江苏政务 login goes straight in
+    browser.delete("/api/sessions/current")
+    assert login(browser, idp, "zhoujie").headers["Location"] == "/"
 
 
 def test_a_state_the_hall_did_not_make_is_refused(browser, idp):
@@ -235,3 +246,34 @@ def test_the_idp_runs_as_its_own_process():
         [sys.executable, "-m", "devtools.stubs.jszw_idp", "--help"], capture_output=True, text=True, check=True
     )
     assert "统一身份认证平台" in out.stdout
+
+
+def test_a_logged_in_citizen_binds_jszw_from_account_links(browser, idp):
+    from chalicelib.ops import lookup
+    from chalicelib.store import audit, lockouts
+
+    # GIVEN 陈小明, logged in to his hall account
+    citizen = Citizen(name="陈小明", id_number="320102199003071239", phone=make_phone())
+    assert browser.register(citizen).status == 201
+    # WHEN he presses 去绑定 for 江苏政务 and logs in there
+    started = browser.post("/api/account/links/jszw")
+    assert started.status == 200 and "hall_oauth" in browser.cookies
+    back = browser.get(at_provider(idp, started.body["location"], "chenxm"))
+    # THEN he is back on 账号绑定, and the link is his account's
+    assert back.status == 302 and back.headers["Location"] == "/user/links"
+    rows = {row["provider"]: row for row in browser.get("/api/account/links").body["links"]}
+    assert rows["jszw"]["linked"]
+    account = lookup.find_account(citizen.phone, None)
+    linked = [e for e in audit.for_subject(lockouts.account_subject(account.account_id)) if e.event == "Linked"]
+    assert [e.detail["proof"] for e in linked] == ["session"]
+
+
+def test_binding_jszw_with_another_persons_identity_is_refused(browser, idp):
+    citizen = Citizen(name="周杰", id_number="320113198808080815", phone=make_phone())
+    assert browser.register(citizen).status == 201
+    started = browser.post("/api/account/links/jszw")
+    # WHEN the platform account he logs in with is 孙丽's
+    reply = browser.get(at_provider(idp, started.body["location"], "sunli"))
+    assert reply.status == 409 and reply.body["code"] == "link_identity_mismatch"
+    rows = {row["provider"]: row for row in browser.get("/api/account/links").body["links"]}
+    assert not rows["jszw"]["linked"]

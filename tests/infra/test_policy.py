@@ -174,6 +174,18 @@ def _walk_every_flow(browser) -> None:
     # 扫码登录: the page asks for a QR and polls; the app scans and confirms; the page collects;
     # another QR is cancelled, and a collected one is polled again.
     _walk_qr_login(browser, other)
+    # 人脸识别: a host starts a check, the page polls, the provider's callback passes it, the host uses it.
+    _walk_face_check(browser, other)
+    # 账号关联 and 账号绑定: a federated login proves the account, then the link is undone.
+    _walk_login_link(browser, other)
+    # 用户申诉: a take-over (revoking the squatter's sessions), a ticket, staff listing and deciding it.
+    _walk_appeals(browser)
+    # 基本信息修改 (注册 → 实名, every session refreshed), 人脸认证 (→ 实人), 亲情号 bound and unbound.
+    _walk_levels_and_family_numbers(browser)
+    # 账号安全: 安全记录 (a Query), 退出其他设备 (by_account + BatchWriteItem), password and phone changed.
+    _walk_account_security(browser, other)
+    # 忘记密码找回 by SMS: the recovery record, its code, the last transaction, every session revoked.
+    _walk_recovery(browser)
     # Registration conflicts (the transaction's condition checks) answer too.
     clock.advance(timedelta(minutes=2))
     assert browser.register(new_citizen(phone=citizen.phone)).status == 409
@@ -197,6 +209,144 @@ def _walk_qr_login(browser, citizen) -> None:
             assert browser.post(f"/api/login-flows/{qr_id}", {"method": "app_qr"}).status == status
         assert browser.post(f"/api/qr-logins/{qr_id}/confirm").status == 403
     browser.delete("/api/sessions/current")
+
+
+def _walk_account_security(browser, citizen) -> None:
+    from tests.support import AppClient, captcha_answer, last_code, make_phone
+
+    browser.delete("/api/sessions/current")
+    assert browser.login_password(citizen.id_number, citizen.password).status == 200
+    with AppClient(_app()) as phone:
+        assert phone.login_password(citizen.id_number, citizen.password).status == 200
+    assert browser.get("/user/security").status == 200
+    assert browser.get("/api/account/security-events").status == 200
+    assert browser.delete("/api/sessions/others").status == 200
+    new_password = "Xin#mima2025"
+
+    def post_solving_captcha(path: str, form: dict) -> int:
+        # The walk's many wrong passwords from one address make the hall ask for the captcha.
+        reply = browser.post(path, form)
+        if reply.body.get("code") == "captcha_required":
+            captcha_id = browser.post("/api/captchas").body["captcha_id"]
+            reply = browser.post(path, {**form, "captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)})
+        return reply.status
+
+    form = {"old_password": citizen.password, "password": new_password, "password_confirm": new_password}
+    assert post_solving_captcha("/api/account/password", form) == 200
+    new_phone = make_phone()
+    clock.advance(timedelta(minutes=2))
+    assert browser.send_code(new_phone, "change_phone").status == 200
+    form = {"phone": new_phone, "sms_code": last_code(new_phone), "password": new_password}
+    assert post_solving_captcha("/api/account/phone", form) == 200
+    assert browser.get("/user/phone").status == 200
+    browser.delete("/api/sessions/current")
+
+
+def _walk_login_link(browser, citizen) -> None:
+    from tests.functional.test_login_link import finish, jszw_link, last_code, send_link_code
+
+    browser.delete("/api/sessions/current")
+    link_id = jszw_link(browser, citizen)
+    assert browser.get(f"/login/link/{link_id}").status == 200
+    assert send_link_code(browser, link_id).status == 200
+    assert finish(browser, link_id, proof="sms_code", sms_code=last_code(citizen.phone)).status == 200
+    assert browser.get("/api/account/links").status == 200
+    assert browser.get("/user/links").status == 200
+    assert browser.delete("/api/account/links/jszw").status == 200
+    browser.delete("/api/sessions/current")
+
+
+def _walk_face_check(browser, citizen) -> None:
+    from chalicelib.context import RequestContext
+    from chalicelib.methods.face import service
+    from tests.face_support import commit, complete_face_check, start_face_check
+
+    check = start_face_check(browser, citizen)
+    assert browser.post(f"/api/face-checks/{check.face_id}").status == 202
+    assert complete_face_check(check.face_id).status == 200
+    purpose = service.FacePurpose.RECOVERY
+    commit(service.passed(check.face_id, check.owner, purpose, check.browser_secret, RequestContext(now=clock.now())))
+
+
+def _walk_appeals(browser) -> None:
+    from tests.functional.test_appeals import _registered, _verified
+    from tests.functional.test_appeals_tickets import _file, _staff
+    from tests.support import Browser, make_phone
+
+    appellant = new_citizen(name="陈小红")
+    _registered(_app(), new_citizen(name="李四", id_number=appellant.id_number))
+    appealing = Browser(_app())
+    appeal_id, passed = _verified(appealing, appellant, "id_number_taken")
+    assert passed.status == 200
+    password = {"password": "Chen#Hong2025", "password_confirm": "Chen#Hong2025"}
+    assert appealing.post(f"/api/appeals/{appeal_id}/password", password).status == 200
+    number = _file(appealing, make_phone()).body["appeal_id"]
+    staff = _staff(_app())
+    assert staff.get("/api/admin/appeals").status == 200
+    decision = {"decision": "resolve", "note": "已处理"}
+    assert staff.post(f"/api/admin/appeals/{number}/decision", decision).status == 200
+
+
+def _walk_levels_and_family_numbers(browser) -> None:
+    import json
+    import os
+    import tempfile
+
+    from tests.face_support import complete_face_check
+
+    citizen, mother = new_citizen(name="钱多多"), new_citizen(name="钱母亲")
+    saved = os.environ.get("HALL_LOCAL_BASE_LIBRARY_PATH")
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "citizens.json")
+        people = [{"name": c.name, "id_type": c.id_type, "id_number": c.id_number} for c in (citizen, mother)]
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"base_library": people}, f, ensure_ascii=False)
+        os.environ["HALL_LOCAL_BASE_LIBRARY_PATH"] = path
+        try:
+            browser.delete("/api/sessions/current")
+            assert browser.register(citizen, name="钱多").status == 201
+            assert browser.post("/api/profile/name", {"name": citizen.name}).status == 200
+            assert browser.get("/user/profile").status == 200
+            form = {"name": mother.name, "id_type": "resident_id", "id_number": mother.id_number, "relation": "parent"}
+            binding = browser.post("/api/family-numbers", form).body["family_number"]
+            assert browser.get("/api/family-numbers").status == 200
+            assert browser.get("/user/family").status == 200
+            assert browser.delete(f"/api/family-numbers/{binding['binding_id']}").status == 200
+            face_id = browser.post("/api/profile/face-checks", {"face_consent": True}).body["face"]["face_id"]
+            assert complete_face_check(face_id).status == 200
+            assert browser.post(f"/api/profile/face-checks/{face_id}/complete", {}).status == 200
+        finally:
+            if saved is None:
+                os.environ.pop("HALL_LOCAL_BASE_LIBRARY_PATH", None)
+            else:
+                os.environ["HALL_LOCAL_BASE_LIBRARY_PATH"] = saved
+            browser.delete("/api/sessions/current")
+
+
+def _walk_recovery(browser) -> None:
+    import re
+
+    from tests.support import captcha_answer, messages_to
+
+    citizen = new_citizen(name="赵敏")  # its own account: the walk's locks stay for the cleanup to release
+    assert browser.register(citizen).status == 201
+
+    def solved() -> dict:
+        captcha_id = browser.post("/api/captchas").body["captcha_id"]
+        return {"captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)}
+
+    browser.delete("/api/sessions/current")
+    form = {"id_type": citizen.id_type, "id_number": citizen.id_number, "name": citizen.name, **solved()}
+    assert browser.post("/api/recoveries", form).status == 201
+    clock.advance(timedelta(minutes=2))  # the phone's minute since its last code
+    sent = browser.post("/api/recoveries/current/sms-codes", {"phone": citizen.phone, **solved()})
+    assert sent.status == 200, sent.body
+    code = next(m.group(1) for t in messages_to(citizen.phone) if (m := re.search(r"找回密码验证码为(\d{6})", t)))
+    verified = browser.post("/api/recoveries/current/sms-verification", {"phone": citizen.phone, "sms_code": code})
+    assert verified.status == 200, verified.body
+    new = "Recover#2025ok"
+    done = browser.post("/api/recoveries/current/password", {"password": new, "password_confirm": new})
+    assert done.status == 200, done.body
 
 
 def _app():

@@ -1,37 +1,34 @@
 """支付宝登录: Alipay's web authorization (用户信息授权, scope ``auth_user``).
 
 ``begin`` makes a single-use state record (``oauth#<state>``, 10 minutes, the same
-repository and browser binding as 江苏政务: chalicelib.store.oauth_states) and sends the
+record and browser binding as 江苏政务: chalicelib.methods.oauth_redirect) and sends the
 browser to Alipay's authorize page, which on a PC shows the 支付宝 QR the manual describes.
 ``proceed`` is Alipay's callback (``auth_code`` and ``state``): it consumes the state once,
 exchanges the code at the gateway (``alipay.system.oauth.token``), reads the user
 (``alipay.user.info.share``), both signed RSA2 and their answers verified
 (chalicelib.methods.alipay.gateway), and resolves the account by the link claim
 ``oidc#alipay#<user id mac>`` (chalicelib.methods.federation.resolve_linked). Alipay gives
-the hall no ID number, so an unlinked Alipay user is asked to log in another way first.
+the hall no ID number, so an unlinked Alipay user goes to the link step (账号关联), which asks
+for it (chalicelib.flows.login_link).
 There is no PKCE or nonce in Alipay's protocol: the state record keeps them empty.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from functools import cache
 from urllib.parse import urlencode
 
-from chalicelib import crypto, settings
+from chalicelib import settings
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
-from chalicelib.flows.login import Redirect, Step
-from chalicelib.methods import federation
+from chalicelib.flows.login import Step
+from chalicelib.methods import federation, oauth_redirect
 from chalicelib.observability import logger
-from chalicelib.store import oauth_states
 
 __all__ = ["CALLBACK_PATH", "AlipayLogin"]
 
 PROVIDER = "alipay"
 CALLBACK_PATH = "/login/callback/alipay"
-STATE_LIFETIME = timedelta(minutes=10)
 SCOPE = "auth_user"
 
 
@@ -82,29 +79,17 @@ class AlipayLogin:
     def begin(self, form: dict, ctx: RequestContext) -> Step:
         redirect_uri = _redirect_uri()
         cfg = settings.get()
-        state = secrets.token_urlsafe(32)
-        browser_secret = crypto.new_token()
-        oauth_states.create(state, PROVIDER, "", "", crypto.hash_token(browser_secret), ctx.now + STATE_LIFETIME)
+        state = oauth_redirect.new_state()
         query = urlencode({"app_id": cfg.alipay_app_id, "scope": SCOPE, "redirect_uri": redirect_uri, "state": state})
-        return Redirect(
-            f"{cfg.alipay_authorize_url}?{query}",
-            browser_secret=browser_secret,
-            browser_secret_max_age=int(STATE_LIFETIME.total_seconds()),
+        return oauth_redirect.send(
+            PROVIDER, state, f"{cfg.alipay_authorize_url}?{query}", ctx, bind_account_id=form.get("bind_account_id")
         )
 
     def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
         from chalicelib.methods.alipay.gateway import GatewayError, GatewayRefusedError
         from chalicelib.methods.alipay.signature import SignatureError
 
-        if not flow_id or not ctx.browser_secret:
-            raise HallError.oidc_state_invalid()
-        try:
-            oauth_states.consume(flow_id, PROVIDER, crypto.hash_token(ctx.browser_secret), ctx.now)
-        except oauth_states.StateRefusedError as exc:
-            raise {
-                "expired": HallError.oidc_state_expired,
-                "used": HallError.oidc_state_used,
-            }.get(exc.reason, HallError.oidc_state_invalid)() from None
+        state = oauth_redirect.come_back(flow_id, PROVIDER, ctx)
         if form.get("error"):  # the citizen pressed 取消 on the phone (state consumed)
             raise HallError.alipay_access_denied()
         auth_code = str(form.get("auth_code") or "")
@@ -124,4 +109,6 @@ class AlipayLogin:
         except GatewayError as exc:
             logger.warning("alipay gateway failed", extra={"error": str(exc)[:200]})
             raise HallError.alipay_unavailable() from None
+        if state.account_id:  # 去绑定 from 账号绑定
+            return federation.bind(PROVIDER, self.id, user.subject, state.account_id, ctx)
         return federation.resolve_linked(PROVIDER, self.id, flow_id, user.subject, ctx)

@@ -122,7 +122,16 @@ class EsscQrLogin:
         record = bound_record(record, essc_logins.COLLECTED, ctx.browser_secret, ctx.now)
         binding = binding_hash(ctx.browser_secret)
         if record.state == essc_logins.LINK_REQUIRED:
-            return LinkRequired(flow_id, PROVIDER)
+            # The link step's record has this QR's id and binding: the browser's hall_qr secret
+            # becomes its hall_link cookie too (chalicelib.methods.federation).
+            from chalicelib.methods.federation import LINK_LIFETIME
+
+            return LinkRequired(
+                flow_id,
+                PROVIDER,
+                browser_secret=ctx.browser_secret,
+                browser_secret_max_age=int(LINK_LIFETIME.total_seconds()),
+            )
         if record.state != essc_logins.CONFIRMED:
             view = {"expires_in": max(int((record.valid_until - ctx.now).total_seconds()), 0)}
             step, code = current_code(record.secret_cipher, ctx.now)
@@ -181,7 +190,7 @@ def confirm_scan(body: dict, ctx: RequestContext) -> str:
         subject=id_number, name=callback.name, id_number=id_number, phone=None, assurance=federation.REAL_NAME_ASSURANCE
     )
     try:
-        step = federation.resolve(PROVIDER, EsscQrLogin.id, callback.qr_id, vouched, ctx)
+        step = federation.resolve(PROVIDER, EsscQrLogin.id, callback.qr_id, vouched, ctx, bind_to=record.binding_hash)
     except HallError as exc:
         if exc.code == "oidc_token_invalid":  # federation's word for an invalid name or ID number
             raise HallError.essc_identity_invalid() from None

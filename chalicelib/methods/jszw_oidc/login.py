@@ -4,7 +4,8 @@
 browser to the provider's authorize page; it also hands the browser a secret (an HttpOnly
 cookie; the record keeps its hash), so the callback is honoured only in the browser that
 began the login: a code and state captured from someone else's login cannot be replayed
-into another browser. ``proceed`` is the provider's callback: it consumes the state once
+into another browser (both shared with 支付宝: chalicelib.methods.oauth_redirect).
+``proceed`` is the provider's callback: it consumes the state once
 (conditional update), exchanges the code with the PKCE verifier, verifies the ID token
 (chalicelib.methods.jszw_oidc.provider) and resolves the account
 (chalicelib.methods.federation).
@@ -18,22 +19,19 @@ no secret (it travels in the authorize URL and the ID token).
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from functools import cache
 
 from chalicelib import crypto, settings
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
-from chalicelib.flows.login import Redirect, Step
-from chalicelib.methods import federation
+from chalicelib.flows.login import Step
+from chalicelib.methods import federation, oauth_redirect
 from chalicelib.observability import logger
-from chalicelib.store import oauth_states
 
 __all__ = ["CALLBACK_PATH", "JszwOidcLogin"]
 
 PROVIDER = "jszw"
 CALLBACK_PATH = "/login/callback/jszw_oidc"
-STATE_LIFETIME = timedelta(minutes=10)
 _VERIFIER_KIND = "pkce_verifier"
 
 
@@ -77,38 +75,27 @@ class JszwOidcLogin:
         from chalicelib.methods.jszw_oidc.provider import ProviderError
 
         provider = _provider()
-        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        state, nonce = oauth_redirect.new_state(), secrets.token_urlsafe(32)
         verifier = secrets.token_urlsafe(64)  # 86 characters of RFC 7636's alphabet (43-128)
-        browser_secret = crypto.new_token()
         try:
             location = provider.authorization_url(state, nonce, verifier)
         except ProviderError as exc:
             logger.warning("jszw_oidc discovery failed", extra={"error": str(exc)})
             raise HallError.oidc_provider_unavailable() from None
-        oauth_states.create(
-            state,
+        return oauth_redirect.send(
             PROVIDER,
-            crypto.encrypt(_VERIFIER_KIND, verifier),
-            nonce,
-            crypto.hash_token(browser_secret),
-            ctx.now + STATE_LIFETIME,
-        )
-        return Redirect(
-            location, browser_secret=browser_secret, browser_secret_max_age=int(STATE_LIFETIME.total_seconds())
+            state,
+            location,
+            ctx,
+            verifier_cipher=crypto.encrypt(_VERIFIER_KIND, verifier),
+            nonce=nonce,
+            bind_account_id=form.get("bind_account_id"),
         )
 
     def proceed(self, flow_id: str, form: dict, ctx: RequestContext) -> Step:
         from chalicelib.methods.jszw_oidc.provider import ProviderError, TokenRefusedError
 
-        if not flow_id or not ctx.browser_secret:
-            raise HallError.oidc_state_invalid()
-        try:
-            state = oauth_states.consume(flow_id, PROVIDER, crypto.hash_token(ctx.browser_secret), ctx.now)
-        except oauth_states.StateRefusedError as exc:
-            raise {
-                "expired": HallError.oidc_state_expired,
-                "used": HallError.oidc_state_used,
-            }.get(exc.reason, HallError.oidc_state_invalid)() from None
+        state = oauth_redirect.come_back(flow_id, PROVIDER, ctx)
         if form.get("error"):  # the citizen refused at the provider's 授权 step (state consumed)
             raise HallError.oidc_access_denied()
         code = str(form.get("code") or "")
@@ -123,4 +110,6 @@ class JszwOidcLogin:
         except ProviderError as exc:
             logger.warning("jszw_oidc provider failed", extra={"error": str(exc)[:200]})
             raise HallError.oidc_provider_unavailable() from None
+        if state.account_id:  # 去绑定 from 账号绑定
+            return federation.bind(PROVIDER, self.id, vouched.subject, state.account_id, ctx, vouched.id_number)
         return federation.resolve(PROVIDER, self.id, flow_id, vouched, ctx)

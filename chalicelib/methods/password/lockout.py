@@ -27,7 +27,7 @@ def after_failure(
     audit.record(subject, "AccountLocked", ctx.now, method="password", failures=policy.max_failures)
     count("AccountLocked", kind="account" if account else "identifier")
     logger.append_keys(event="password login locked", subject_kind=subject.split("#")[0])  # on the request's line
-    if account is not None:
+    if account is not None and account.phone_cipher:  # an account without a phone gets no notice
         phone = crypto.decrypt("phone", account.phone_cipher)
         local = locked_until.astimezone(CHINA)
         sms.sender().send(

@@ -26,7 +26,7 @@ from chalicelib.methods.password import lockout
 from chalicelib.store import accounts, lockouts, records
 from chalicelib.store.errors import TryRefusedError
 
-__all__ = ["PasswordLogin"]
+__all__ = ["PasswordLogin", "check_account_password"]
 
 
 def _policy() -> LockoutPolicy:
@@ -101,7 +101,6 @@ class PasswordLogin:
             # One number held under two document types: never pick one silently.
             raise HallError.id_type_required([(t.value, t.label) for t in types])
 
-        policy = _policy()
         window = rate_limits.password_window(ctx)
         account = None
         if found:
@@ -111,29 +110,57 @@ class PasswordLogin:
         if account is None:
             subject = lockouts.identifier_subject(identifier_mac(normalized))
             lock, client_tries = lockouts.get_with_window(subject, window.key)
+        return _check(subject, account, lock, client_tries, window, password, form, ctx)
 
-        rate_limits.check_password_failures(client_tries, window, ctx)
-        if lock.is_locked(ctx.now):
-            raise HallError.account_locked(lock.locked_until)
-        if policy.asks_captcha(lock, ctx.now) or rate_limits.client_asks_captcha(client_tries):
-            if not form.get("captcha_id") or not form.get("captcha_answer"):
-                raise HallError.captcha_required()
-            captcha.check(str(form["captcha_id"]), str(form["captcha_answer"]), ctx)
 
-        try:
-            reservation = lockouts.reserve_try(subject, lock, policy, ctx.now, window)
-        except TryRefusedError as exc:
-            if exc.reason == "window":
-                rate_limits.password_window_full(window, ctx)
-            if exc.reason == "busy":
-                raise HallError.rate_limited(1) from None
-            raise HallError.account_locked(policy.unlock_at(lockouts.get(subject), ctx.now)) from None
+def check_account_password(account_id: str, password: str, form: dict, ctx: RequestContext) -> Authenticated:
+    """The password of a known account, checked exactly as password login checks it (the
+    account's lockout, the client's window, the captcha, the try reserved before the verify):
+    for a flow that asks an account's password outside login (账号关联). ``form`` may carry
+    ``captcha_id`` and ``captcha_answer``. Answers the account and the writes its session's
+    transaction must carry, or raises as password login does."""
+    window = rate_limits.password_window(ctx)
+    subject = lockouts.account_subject(account_id)
+    account, lock, client_tries = accounts.get_with_lock(account_id, subject, window.key)
+    return _check(subject, account, lock, client_tries, window, password, form, ctx)
 
-        if not passwords.verify_password(account.password_hash if account else None, password):
-            lockout.after_failure(subject, account, reservation, policy, ctx)
-            # The next try will ask for the captcha when this failure reached either threshold.
-            asks = policy.captcha_after <= lock.tries(ctx.now) + 1 or rate_limits.client_asks_captcha(client_tries + 1)
-            raise HallError.invalid_credentials(captcha_required=asks)
-        if passwords.needs_rehash(account.password_hash):
-            accounts.set_password_hash(account.account_id, passwords.hash_password(password), ctx.now)
-        return Authenticated(account, session_writes=(lockouts.forget(subject), records.give_back_hit(window)))
+
+def _check(
+    subject, account, lock, client_tries, window, password: str, form: dict, ctx: RequestContext
+) -> Authenticated:
+    """From the lock and window read to the verified password (the path every password takes)."""
+    policy = _policy()
+    rate_limits.check_password_failures(client_tries, window, ctx)
+    if lock.is_locked(ctx.now):
+        raise HallError.account_locked(lock.locked_until)
+    if policy.asks_captcha(lock, ctx.now) or rate_limits.client_asks_captcha(client_tries):
+        if not form.get("captcha_id") or not form.get("captcha_answer"):
+            raise HallError.captcha_required()
+        captcha.check(str(form["captcha_id"]), str(form["captcha_answer"]), ctx)
+
+    try:
+        reservation = lockouts.reserve_try(subject, lock, policy, ctx.now, window)
+    except TryRefusedError as exc:
+        if exc.reason == "window":
+            rate_limits.password_window_full(window, ctx)
+        if exc.reason == "busy":
+            raise HallError.rate_limited(1) from None
+        raise HallError.account_locked(policy.unlock_at(lockouts.get(subject), ctx.now)) from None
+
+    if not passwords.verify_password(account.password_hash if account else None, password):
+        lockout.after_failure(subject, account, reservation, policy, ctx)
+        # The next try will ask for the captcha when this failure reached either threshold.
+        asks = policy.captcha_after <= lock.tries(ctx.now) + 1 or rate_limits.client_asks_captcha(client_tries + 1)
+        raise HallError.invalid_credentials(captcha_required=asks)
+    # The session commits only if the password just verified is still the account's: a
+    # recovery that replaced it meanwhile leaves no session opened with the old one. A hash
+    # made with old parameters is replaced in the same transaction, under the same condition.
+    rehash = passwords.hash_password(password) if passwords.needs_rehash(account.password_hash) else None
+    return Authenticated(
+        account,
+        session_writes=(
+            accounts.password_still(account, ctx.now, rehash),
+            lockouts.forget(subject),
+            records.give_back_hit(window),
+        ),
+    )

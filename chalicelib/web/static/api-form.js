@@ -55,7 +55,9 @@ function submitWithCaptcha(form) {
 
 function afterSubmit(form, result) {
   if (result.ok) {
-    window.location.assign(form.dataset.redirect || "/");
+    // The hall may name where to go next (an account without a phone binds one first).
+    const next = typeof result.data.next === "string" && /^\/(?!\/)/.test(result.data.next) ? result.data.next : null;
+    window.location.assign(next || form.dataset.redirect || "/");
     return;
   }
   const data = result.data;

@@ -2,8 +2,8 @@
 // {method: "essc_qr"}), draws it and polls with poller.js (RFC 8628's words). The QR's code
 // changes every minute: each poll sends the step the page shows, and a poll answering a new
 // step carries the new QR, which is drawn in place (no reload). Confirmed by the e-SSC platform →
-// the session cookie arrives and the page goes to the home page; link_required → the citizen is
-// asked to register or log in another way first; expired → 刷新二维码.
+// the session cookie arrives and the page goes to the home page; link_required → on to the link
+// step's page (账号关联: prove the account, or give a phone for a new one); expired → 刷新二维码.
 
 import { api } from "./api.js";
 import { startPolling } from "./poller.js";
@@ -62,12 +62,14 @@ export function start(box) {
       onDenied: () => end("已取消登录"),
       onApproved: (data) => {
         if (data.status === "link_required") {
-          end("未能直接登录", false);
+          end("请完成账号关联", false);
           linkRequired.hidden = false;
+          window.location.assign(data.link_url);
           return;
         }
         announce("登录成功，正在进入首页");
-        window.location.assign("/");
+        // An account without a phone binds one first (the answer's next: /user/phone).
+        window.location.assign(data.next === "/user/phone" ? data.next : "/");
       },
       onError: (error) => end(error.message || "登录已失效"),
     });

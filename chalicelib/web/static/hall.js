@@ -4,28 +4,49 @@
 // <div role="tablist" data-module="tabs">, <button data-module="sms-code">, ...
 // An element is started once; one component failing to start does not stop the others.
 
+import { start as accountLinks } from "./account-links.js";
+import { start as accountMenu } from "./account-menu.js";
+import { start as accountSecurity } from "./account-security.js";
 import { start as apiForm } from "./api-form.js";
+import { start as appeal, startLookup as appealLookup, startTicket as appealTicket } from "./appeal.js";
 import { start as captchaDialog } from "./captcha-dialog.js";
 import { start as comingSoon } from "./coming-soon.js";
 import { start as devAppQr } from "./dev-app-qr.js";
 import { start as devEssc } from "./dev-essc.js";
+import { start as devFace } from "./dev-face.js";
 import { start as disclosure } from "./disclosure.js";
 import { start as esscLogin } from "./essc-login.js";
+import { start as faceCheck } from "./face-check.js";
+import { start as familyNumbers } from "./family.js";
 import { start as logout } from "./logout.js";
+import { focusOnLoad, startFace as profileFace } from "./profile.js";
 import { start as qrLogin } from "./qr-login.js";
+import { start as recovery } from "./recovery.js";
 import { start as smsCode } from "./sms-code.js";
 import { startLink as tabLink, start as tabs } from "./tabs.js";
 
 export const COMPONENTS = {
+  "account-links": accountLinks,
+  "account-menu": accountMenu,
+  "account-security": accountSecurity,
   "api-form": apiForm,
+  appeal,
+  "appeal-lookup": appealLookup,
+  "appeal-ticket": appealTicket,
   "captcha-dialog": captchaDialog,
   "coming-soon": comingSoon,
   "dev-app-qr": devAppQr,
   "dev-essc": devEssc,
+  "dev-face": devFace,
   disclosure,
   "essc-login": esscLogin,
+  "face-check": faceCheck,
+  "family-numbers": familyNumbers,
+  "focus-on-load": focusOnLoad,
   logout,
+  "profile-face": profileFace,
   "qr-login": qrLogin,
+  recovery,
   "sms-code": smsCode,
   tabs,
   "tab-link": tabLink,

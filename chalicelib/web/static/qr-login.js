@@ -90,10 +90,11 @@ export function start(box) {
       onPending: pending,
       onExpired: expired,
       onDenied: () => end("已在手机上取消登录", "已在手机上取消登录，可点击“刷新二维码”重新扫码"),
-      onApproved: () => {
+      onApproved: (approved) => {
         halt();
         announce("登录成功，正在进入首页");
-        window.location.assign("/");
+        // An account without a phone binds one first (the answer's next: /user/phone).
+        window.location.assign(approved && approved.next === "/user/phone" ? approved.next : "/");
       },
       onError: (error) => end(error.message || "登录已失效", `${error.message || "登录已失效"}，可点击“刷新二维码”重试`),
     });

@@ -2,6 +2,8 @@
 // data-phone-field), asks for the captcha, then sends the code for data-purpose. Once sent, the
 // form's .code-sent status says where the code went and for how long it is valid, focus moves to
 // the code input, and the button counts down ("59秒后重新获取") before a resend is possible.
+// Without data-phone-field the code goes to a phone the hall already knows (the account's, in
+// 账号关联): the button posts only the captcha to its data-api.
 
 import { api } from "./api.js";
 import { askCaptcha } from "./captcha-dialog.js";
@@ -38,20 +40,19 @@ function sent(form, button, data) {
 export function start(button) {
   button.addEventListener("click", () => {
     const form = button.closest("form");
-    const phone = document.getElementById(button.dataset.phoneField);
-    const problem = phoneError(phone.value);
+    const phone = button.dataset.phoneField ? document.getElementById(button.dataset.phoneField) : null;
+    const problem = phone ? phoneError(phone.value) : null;
     if (problem) {
       showErrors(form, { fields: { phone: problem } });
       return;
     }
     clearErrors(form);
-    const number = phone.value.trim();
+    const target = phone ? { phone: phone.value.trim(), purpose: button.dataset.purpose } : {};
     askCaptcha({
       focusAfter: button,
       submit: (captchaId, answer) =>
-        api("POST", "/api/sms-codes", {
-          phone: number,
-          purpose: button.dataset.purpose,
+        api("POST", button.dataset.api || "/api/sms-codes", {
+          ...target,
           captcha_id: captchaId,
           captcha_answer: answer,
         }),

@@ -39,3 +39,41 @@ def test_each_registration_conflict_names_its_appeal_by_the_same_title_and_page(
         # THEN it points to the matching type, its page, and names it as the appeal screen does
         assert (body["appeal"], body["appeal_url"]) == (kind.value, kind.path)
         assert f"“用户申诉—{kind.label}”" in body["message"]
+
+
+def test_each_type_has_the_manuals_steps_and_instructions():
+    # 亲情号解绑申诉: 填写证件信息 ● 人脸认证 ● 完成申诉, word for word
+    assert AppealType.FAMILY_NUMBER_BOUND.title == "亲情号解绑申诉"
+    assert AppealType.FAMILY_NUMBER_BOUND.steps == ("填写证件信息", "人脸认证", "完成申诉")
+    assert AppealType.ID_NUMBER_TAKEN.steps[1:3] == ("人脸识别", "设置新密码")
+    assert AppealType.PHONE_TAKEN.instructions[-1] == "4.输入新的手机号码并完成短信验证。"
+    assert [kind.verified_by_face for kind in AppealType] == [True, True, True, False]
+
+
+def test_an_appeal_number_is_the_china_date_and_ten_random_digits():
+    from datetime import date
+
+    from chalicelib.domain.appeals import new_appeal_id, normalize_appeal_id
+
+    numbers = {new_appeal_id(date(2026, 11, 30)) for _ in range(50)}
+    assert all(n.startswith("20261130") and len(n) == 18 and n.isdigit() for n in numbers)
+    assert len(numbers) == 50
+    assert normalize_appeal_id(" ２０２６１１３０１２３４５６７８９０ ") == "202611301234567890"
+
+
+def test_malformed_appeal_numbers_texts_and_notes_are_refused():
+    import pytest
+
+    from chalicelib.domain.appeals import normalize_appeal_id, validate_note, validate_text
+    from chalicelib.domain.identity import InvalidValue
+
+    for raw in ("", "2026113012345678", "20261130123456789٣", "2026113012345678901"):
+        with pytest.raises(InvalidValue):
+            normalize_appeal_id(raw)
+    with pytest.raises(InvalidValue):
+        validate_text("太短了")
+    with pytest.raises(InvalidValue):
+        validate_text("字" * 501)
+    assert validate_text("  我的账户无法登录\u0007，请帮忙处理。\n谢谢  ") == "我的账户无法登录，请帮忙处理。\n谢谢"
+    with pytest.raises(InvalidValue):
+        validate_note("   ")

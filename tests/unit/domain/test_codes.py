@@ -23,8 +23,9 @@ def test_sms_codes_keep_leading_zeros(monkeypatch):
 
 def test_purposes_are_stable_ids_with_chinese_labels():
     # Stored in data: renaming one would orphan live codes.
-    assert {p.value for p in Purpose} == {"register", "login", "recovery", "appeal", "change_phone"}
+    assert {p.value for p in Purpose} == {"register", "login", "recovery", "appeal", "change_phone", "link"}
     assert Purpose("register").label == "注册"
+    assert Purpose("link").label == "账号关联"
     assert Purpose("login").label == "登录"
     assert Purpose("recovery").label == "找回密码"
     assert all(p.label for p in Purpose)

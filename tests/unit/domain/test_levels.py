@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.levels import AuthLevel
+from chalicelib.domain.levels import AuthLevel, shortfall
 
 
 def test_levels_are_named_as_in_the_manual():
@@ -39,3 +39,20 @@ def test_a_service_requiring_real_person_is_allowed_only_after_face_verification
 def test_a_service_open_to_registered_users_is_allowed_to_every_level(held):
     # GIVEN a service any registered citizen may use WHEN a citizen of any level asks THEN it is allowed
     assert held.allows(AuthLevel.REGISTERED) is True
+
+
+# -- what a refusal says (the rule behind level_too_low) --------------------------------------
+
+
+def test_the_rule_says_which_level_is_missing_and_how_to_reach_it():
+    assert shortfall(2, AuthLevel.REAL_NAME) is None
+    assert shortfall(3, AuthLevel.REAL_NAME) is None
+    one_up = shortfall(1, AuthLevel.REAL_NAME)
+    assert one_up.upgrade_url == "/user/profile#real-name"
+    assert "实名用户" in one_up.message and "基本信息修改" in one_up.message
+    face = shortfall(2, AuthLevel.REAL_PERSON)
+    assert face.upgrade_url == "/user/profile#real-person" and "人脸认证" in face.message
+    # Two levels short: first 实名 (the next step), and the message names both steps.
+    two_up = shortfall(1, AuthLevel.REAL_PERSON)
+    assert two_up.upgrade_url == "/user/profile#real-name"
+    assert "基本信息修改" in two_up.message and "人脸认证" in two_up.message
