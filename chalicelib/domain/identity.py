@@ -30,6 +30,7 @@ __all__ = [
     "resident_id_check_char",
     "validate_id_number",
     "validate_name",
+    "validate_person",
     "validate_phone",
 ]
 
@@ -199,6 +200,30 @@ def validate_name(doc_type: DocumentType, raw: str) -> str:
 
 
 _PHONE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def validate_person(
+    id_type: str, id_number: str | None, name: str | None, today: date, fields: dict[str, str]
+) -> tuple[DocumentType | None, str, str]:
+    """证件类型, 证件号码 and (unless ``name`` is None) 姓名 as one person, the way every form
+    that names a person reads them: each problem goes into ``fields`` under its field's name,
+    so a form reports them with its other fields. Answers what was valid ("" where not)."""
+    try:
+        doc_type = DocumentType(id_type)
+    except ValueError:
+        fields["id_type"] = "请选择证件类型"
+        return None, "", ""
+    number = valid_name = ""
+    try:
+        number = validate_id_number(doc_type, id_number, today)
+    except InvalidValue as exc:
+        fields["id_number"] = str(exc)
+    if name is not None:
+        try:
+            valid_name = validate_name(doc_type, name)
+        except InvalidValue as exc:
+            fields["name"] = str(exc)
+    return doc_type, number, valid_name
 
 
 def normalize_phone(raw: str | None) -> str:

@@ -106,21 +106,9 @@ def list_for(session: SessionRecord) -> list[store.FamilyBinding]:
 
 def _validate(form: BindForm, ctx: RequestContext) -> tuple[identity.DocumentType, str, str, rules.Relation]:
     fields: dict[str, str] = {}
-    doc_type = relation = None
-    id_number = name = ""
-    try:
-        doc_type = identity.DocumentType(form.id_type)
-    except ValueError:
-        fields["id_type"] = "请选择证件类型"
-    if doc_type is not None:
-        try:
-            id_number = identity.validate_id_number(doc_type, form.id_number, ctx.now.date())
-        except identity.InvalidValue as exc:
-            fields["id_number"] = str(exc)
-        try:
-            name = identity.validate_name(doc_type, form.name)
-        except identity.InvalidValue as exc:
-            fields["name"] = str(exc)
+    doc_type, id_number, name = identity.validate_person(
+        form.id_type, form.id_number, form.name, ctx.now.date(), fields
+    )
     relation = rules.Relation.find(form.relation)
     if relation is None:
         fields["relation"] = "请选择关系"

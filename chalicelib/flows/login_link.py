@@ -140,18 +140,8 @@ def identify(link_id: str, secret: str | None, form: IdentifyForm, ctx: RequestC
     link = _bound(link_id, secret, ctx)
     if not link.asks_id:
         raise HallError.link_used()  # the provider vouched for the ID number: nothing to say
-    fields = {}
-    id_number = ""
-    try:
-        doc_type = identity.DocumentType(form.id_type)
-    except ValueError:
-        doc_type = None
-        fields["id_type"] = "请选择证件类型"
-    if doc_type is not None:
-        try:
-            id_number = identity.validate_id_number(doc_type, form.id_number, ctx.now.date())
-        except identity.InvalidValue as exc:
-            fields["id_number"] = str(exc)
+    fields: dict[str, str] = {}
+    doc_type, id_number, _ = identity.validate_person(form.id_type, form.id_number, None, ctx.now.date(), fields)
     if fields:
         raise HallError.validation_failed(fields)
     binding = crypto.hash_token(secret or "")

@@ -115,21 +115,9 @@ def _view(step: str) -> dict:
 
 def start(form: AccountForm, ctx: RequestContext) -> Started:
     fields: dict[str, str] = {}
-    doc_type = None
-    try:
-        doc_type = identity.DocumentType(form.id_type)
-    except ValueError:
-        fields["id_type"] = "请选择证件类型"
-    id_number = name = ""
-    if doc_type is not None:
-        try:
-            id_number = identity.validate_id_number(doc_type, form.id_number, ctx.now.date())
-        except identity.InvalidValue as exc:
-            fields["id_number"] = str(exc)
-        try:
-            name = identity.validate_name(doc_type, form.name)
-        except identity.InvalidValue as exc:
-            fields["name"] = str(exc)
+    doc_type, id_number, name = identity.validate_person(
+        form.id_type, form.id_number, form.name, ctx.now.date(), fields
+    )
     if fields:
         raise HallError.validation_failed(fields)
     if not form.captcha_id or not form.captcha_answer:

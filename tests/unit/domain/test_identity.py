@@ -344,3 +344,30 @@ def test_an_empty_phone_is_refused():
     with pytest.raises(InvalidValue, match="请输入移动电话"):
         validate_phone(" ")
     assert normalize_phone("+86") == ""
+
+
+def test_a_person_is_read_with_every_problem_named_by_its_field():
+    from datetime import date
+
+    from chalicelib.domain.identity import DocumentType, validate_person
+
+    today = date(2026, 11, 30)
+    fields: dict[str, str] = {}
+    # a right person: the normalised values, nothing reported
+    assert validate_person("resident_id", "３２０１０２１９９００３０７１２３９", "陈小明", today, fields) == (
+        DocumentType.RESIDENT_ID,
+        "320102199003071239",
+        "陈小明",
+    )
+    assert fields == {}
+    # a wrong number and a wrong name are both reported, with what was valid
+    assert validate_person("resident_id", "320102199003071238", "陈1", today, fields)[0] is DocumentType.RESIDENT_ID
+    assert set(fields) == {"id_number", "name"}
+    # no type: nothing else can be judged
+    fields = {}
+    assert validate_person("nope", "320102199003071239", "陈小明", today, fields) == (None, "", "")
+    assert set(fields) == {"id_type"}
+    # name None: the name is not asked for
+    fields = {}
+    assert validate_person("resident_id", "320102199003071239", None, today, fields)[2] == ""
+    assert fields == {}
