@@ -153,7 +153,12 @@ def open_account_menu(page: Page):
 
 
 def logout(page: Page) -> None:
+    """退出登录, waiting for the home page it leads to (a navigation begun before that one ends
+    would be aborted by it)."""
     open_account_menu(page).get_by_role("button", name="退出登录").click()
+    page.wait_for_url(lambda url: url.rstrip("/").count("/") == 2)  # the home page: scheme://host/
+    expect_logged_out(page)
+    page.wait_for_load_state()
 
 
 def expect_logged_out(page: Page) -> None:
