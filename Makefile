@@ -5,9 +5,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .local/stamps
 
-.PHONY: run test test-fast bench load lint package clean setup browser-deps java
+.PHONY: run test test-fast bench load lint package clean setup browser-deps java pdf-deps
 
-setup: java $(STAMP)/venv $(STAMP)/npm
+setup: java pdf-deps $(STAMP)/venv $(STAMP)/npm
 
 # A Java runtime for DynamoDB Local (root installs Debian's; others are told how).
 java:
@@ -15,6 +15,15 @@ java:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
 	  else echo "Install a Java runtime for DynamoDB Local: sudo apt-get install openjdk-17-jre-headless"; exit 1; fi; \
+	fi
+
+# The 权益单 PDF's font (Debian's Noto Sans CJK, OFL) and poppler-utils (pdftotext, pdffonts)
+# for its tests (root installs them; others are told how).
+pdf-deps:
+	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || ! command -v pdftotext >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk poppler-utils >/dev/null; \
+	  else echo "Install Debian's fonts-noto-cjk and poppler-utils: sudo apt-get install fonts-noto-cjk poppler-utils"; exit 1; fi; \
 	fi
 
 $(STAMP)/venv: requirements.txt requirements-dev.txt

@@ -9,6 +9,8 @@ from chalicelib.handlers import (
     account_links,
     appeals,
     appeals_admin,
+    cases,
+    catalogue,
     essc_login,
     face,
     family_numbers,
@@ -17,6 +19,7 @@ from chalicelib.handlers import (
     pages,
     profile,
     qr_login,
+    records,
     recovery,
     registration,
     user_center,
@@ -26,9 +29,12 @@ from chalicelib.handlers.middleware import handle_request
 from chalicelib.jobs import lockout_cleanup
 
 app = Chalice(app_name="jiangsu-hall")
+# The 权益单 PDF (下载) goes out as bytes, not text.
+app.api.binary_types.append("application/pdf")
 app.register_middleware(handle_request, "http")
 
 app.register_blueprint(pages.bp)
+app.register_blueprint(catalogue.bp)
 app.register_blueprint(verification.bp)
 app.register_blueprint(registration.bp)
 app.register_blueprint(login.bp)
@@ -38,21 +44,24 @@ app.register_blueprint(login_link.bp)
 app.register_blueprint(account_links.bp)
 app.register_blueprint(face.bp)
 app.register_blueprint(user_center.bp)
+app.register_blueprint(records.bp)
 app.register_blueprint(recovery.bp)
 app.register_blueprint(profile.bp)
 app.register_blueprint(family_numbers.bp)
 app.register_blueprint(appeals.bp)
 app.register_blueprint(appeals_admin.bp)
+app.register_blueprint(cases.bp)
 
 # Dev-only routes (SMS outbox, captcha answers) do not exist outside the dev stage.
 # Read at import (cold start): the stage is in the environment by then, and settings are cheap.
 if settings.get().is_dev:
-    from chalicelib.handlers import dev, dev_app, dev_essc, dev_face
+    from chalicelib.handlers import dev, dev_app, dev_back_office, dev_essc, dev_face
 
     app.register_blueprint(dev.bp)
     app.register_blueprint(dev_app.bp)
     app.register_blueprint(dev_essc.bp)
     app.register_blueprint(dev_face.bp)
+    app.register_blueprint(dev_back_office.bp)
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="lockout-cleanup")

@@ -1,7 +1,8 @@
 """`make bench`: every figure of the benchmark, printed and written to bench-results.json.
 
 Runs in this process against a DynamoDB Local it starts in memory. Exits 1
-when a figure misses its goal (a pending figure is not a miss).
+when a figure misses its goal (a pending figure is not a miss). ``--flow TEXT`` runs only
+the round-trip entries whose name contains TEXT (``python -m bench --flow "appeal "``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import figures
+from bench import figures, search, statement
 from bench.counting import RoundTripCounter
-from bench.flows import Harness
+from bench.flows import FLOWS, Harness
 from bench.report import render, write_json
 from bench.stack import ROOT, as_on_lambda, federation_stubs, local_dynamodb
 
@@ -40,7 +41,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-zip", action="store_true", help="do not build the deployment zip")
     parser.add_argument("--cpu-runs", type=int, default=figures.CPU_RUNS, help="runs of each CPU figure")
     parser.add_argument("--cpu-rounds", type=int, default=figures.CPU_ROUNDS, help="rounds in each run")
+    parser.add_argument(
+        "--flow",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="only the round-trip entries whose name contains TEXT (repeatable); no other figure is run",
+    )
     args = parser.parse_args(argv)
+    chosen = tuple(f for f in FLOWS if any(text in f.name for text in args.flow))
+    if args.flow and not chosen:
+        parser.error(f"no round-trip entry's name contains {' or '.join(map(repr, args.flow))}")
 
     out = sys.stdout
     rows = []
@@ -57,12 +68,21 @@ def main(argv: list[str] | None = None) -> int:
             counter = RoundTripCounter()
             with contextlib.redirect_stdout(sink):  # the dev outbox prints each SMS, Metrics each EMF blob
                 print("measuring round trips …", file=out, flush=True)
-                rows += figures.round_trips(harness, counter)
+                rows += figures.round_trips(harness, counter, flows=chosen or FLOWS)
                 counter.disarm_all()
+                if chosen:  # --flow: those entries only
+                    print(file=out)
+                    print(render(rows), file=out)
+                    missed = [r.name for r in rows if r.ok is False]
+                    return 1 if missed else 0
                 print(f"measuring CPU ({args.cpu_runs} runs × {args.cpu_rounds} rounds) …", file=out, flush=True)
                 rows.append(figures.login_cpu(harness, xray, **cpu))
                 rows.append(figures.read_cpu(harness, xray, **cpu))
                 rows.append(figures.qr_poll_cpu(harness, xray, **cpu))
+                print("measuring the header search with 2,000 services …", file=out, flush=True)
+                rows.append(search.search_cpu(harness, runs=args.cpu_runs, rounds=max(10, args.cpu_rounds // 10)))
+                print("rendering the 权益单 PDF …", file=out, flush=True)
+                rows.append(statement.statement_pdf_cpu(runs=args.cpu_runs))
                 print(f"seeding {args.users:,} users for the lockout cleanup …", file=out, flush=True)
                 rows.append(figures.cleanup_scaling(counter, large=args.users, small=max(1, args.users // 10)))
     with tempfile.TemporaryDirectory(prefix="hall-zip-") as tmp:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bench.counting import Calls
@@ -88,6 +89,7 @@ class Harness:
 
     def __init__(self, app) -> None:
         self.app = app
+        self._base_library: tuple[Path, list[dict]] | None = None
 
     def browser(self):
         """A browser that already holds its CSRF cookie (fetching it is no DynamoDB work)."""
@@ -114,6 +116,32 @@ class Harness:
         citizen = self.citizen()
         expect(browser.register(citizen), 201)
         return browser, citizen
+
+    def citizen_named(self, name: str, **overrides):
+        from tests.support import new_citizen
+
+        return new_citizen(name=name, **overrides)
+
+    def known_to_base_library(self, citizen):
+        """Put ``citizen`` into the local base library (基础库): the bench's own copy of the demo
+        library (demo/citizens.json) plus its own people, which ``HALL_LOCAL_BASE_LIBRARY_PATH``
+        points at from then on. Answers ``citizen``."""
+        import json
+        import os
+        import tempfile
+
+        from bench.stack import ROOT
+
+        if self._base_library is None:
+            demo = json.loads((ROOT / "demo/citizens.json").read_text(encoding="utf-8"))
+            handle, path = tempfile.mkstemp(prefix="hall-bench-base-library-", suffix=".json")
+            os.close(handle)
+            self._base_library = (Path(path), list(demo["base_library"]))
+        path, people = self._base_library
+        people.append({"name": citizen.name, "id_type": citizen.id_type, "id_number": citizen.id_number})
+        path.write_text(json.dumps({"base_library": people}, ensure_ascii=False), encoding="utf-8")
+        os.environ["HALL_LOCAL_BASE_LIBRARY_PATH"] = str(path)
+        return citizen
 
 
 class LambdaBrowser:
@@ -603,6 +631,363 @@ def _recovery_password(h: Harness, browser) -> None:
     expect(browser.post("/api/recoveries/current/password", {"password": new, "password_confirm": new}), 200)
 
 
+# -- 账号关联 (the link step of a federated login) and 账号绑定 -----------------------------------
+
+
+@dataclass(frozen=True)
+class _Vouched:
+    """What an identity provider vouched for, as chalicelib.methods.federation takes it."""
+
+    subject: str
+    name: str
+    id_number: str
+    phone: str | None
+    assurance: int
+
+
+def _link_ctx():
+    from chalicelib import clock
+    from chalicelib.context import RequestContext
+
+    return RequestContext(client_ip="127.0.0.1", request_id="bench", now=clock.now())
+
+
+def _handed_over(browser, step) -> str:
+    """The browser the provider sent back to the link step, holding its ``hall_link`` cookie."""
+    from chalicelib.flows.login import LinkRequired
+
+    if not isinstance(step, LinkRequired) or not step.browser_secret:
+        raise AssertionError(f"expected the link step, got {step!r}")
+    browser.cookies["hall_link"] = step.browser_secret
+    return step.flow_id
+
+
+def _link_to_prove(h: Harness):
+    """A registered citizen (logged out) whom 江苏政务 vouched for unverified: the link step at
+    ``prove``, made in-process as the provider's callback makes it (the callback has its own row)."""
+    import uuid
+
+    from chalicelib.methods import federation
+
+    browser, citizen = h.registered()
+    expect(browser.delete("/api/sessions/current"), 200)
+    vouched = _Vouched(f"jszw-bench-{uuid.uuid4().hex[:12]}", citizen.name, citizen.id_number, citizen.phone, 1)
+    link_id = _handed_over(browser, federation.resolve("jszw", "jszw_oidc", "", vouched, _link_ctx()))
+    return browser, citizen, link_id
+
+
+def _link_finished(reply, method: str) -> None:
+    if reply.body.get("user", {}).get("login_method") != method:
+        raise AssertionError(f"the link step did not log in by {method}: {reply.body}")
+
+
+def _link_by_password(h: Harness, state) -> None:
+    browser, citizen, link_id = state
+    reply = expect(
+        browser.post(f"/api/login-links/{link_id}", {"proof": "password", "password": citizen.password}), 200
+    )
+    _link_finished(reply, "jszw_oidc")
+
+
+def _link_code_sent(h: Harness):
+    """The link step at ``prove`` with a code (purpose ``link``) sent to the account's phone."""
+    from chalicelib import clock
+    from tests.support import captcha_answer, last_code
+
+    browser, citizen, link_id = _link_to_prove(h)
+    clock.advance(timedelta(seconds=61))  # the phone had its registration code a moment ago
+    captcha_id = expect(browser.post("/api/captchas"), 200).body["captcha_id"]
+    body = {"captcha_id": captcha_id, "captcha_answer": captcha_answer(captcha_id)}
+    expect(browser.post(f"/api/login-links/{link_id}/sms-codes", body), 200)
+    return browser, link_id, last_code(citizen.phone)
+
+
+def _link_by_sms(h: Harness, state) -> None:
+    browser, link_id, code = state
+    reply = expect(browser.post(f"/api/login-links/{link_id}", {"proof": "sms_code", "sms_code": code}), 200)
+    _link_finished(reply, "jszw_oidc")
+
+
+def _link_to_identify(h: Harness):
+    """A registered citizen (logged out) back from 支付宝, which vouches for no ID number: the
+    link step at ``identify``."""
+    import uuid
+
+    from chalicelib.methods import federation
+
+    browser, citizen = h.registered()
+    expect(browser.delete("/api/sessions/current"), 200)
+    user_id = f"2088{uuid.uuid4().int % 10**12:012d}"
+    link_id = _handed_over(browser, federation.resolve_linked("alipay", "alipay", "", user_id, _link_ctx()))
+    return browser, citizen, link_id
+
+
+def _link_identify(h: Harness, state) -> None:
+    browser, citizen, link_id = state
+    body = {"id_type": citizen.id_type, "id_number": citizen.id_number}
+    reply = expect(browser.post(f"/api/login-links/{link_id}/identify", body), 200)
+    if reply.body.get("step") != "prove":
+        raise AssertionError(f"the ID number with an account did not lead to prove: {reply.body}")
+
+
+def _link_to_create(h: Harness):
+    """A 电子社保卡 holder with no account (the platform vouched, no phone): the link step at
+    ``phone``, with a registration code sent to the phone the new account gets."""
+    from chalicelib.methods import federation
+    from tests.support import last_code
+
+    browser, holder = h.browser(), h.citizen()
+    vouched = _Vouched(holder.id_number, holder.name, holder.id_number, None, 2)
+    link_id = _handed_over(browser, federation.resolve("essc", "essc_qr", "", vouched, _link_ctx()))
+    expect(browser.send_code(holder.phone, "register"), 200)
+    return browser, holder.phone, link_id, last_code(holder.phone)
+
+
+def _link_create(h: Harness, state) -> None:
+    browser, phone, link_id, code = state
+    body = {"proof": "new_account", "phone": phone, "sms_code": code, "agreement_accepted": True}
+    _link_finished(expect(browser.post(f"/api/login-links/{link_id}", body), 200), "essc_qr")
+
+
+def _linked_and_logged_in(h: Harness):
+    """A citizen with a password and a phone, tied to 江苏政务 on the link step, logged in."""
+    browser, citizen, link_id = _link_to_prove(h)
+    _link_by_password(h, (browser, citizen, link_id))
+    return browser
+
+
+def _unlink(h: Harness, browser) -> None:
+    reply = expect(browser.delete("/api/account/links/jszw"), 200)
+    if any(row["linked"] for row in reply.body["links"] if row["provider"] == "jszw"):
+        raise AssertionError(f"江苏政务 is still tied: {reply.body}")
+
+
+# -- 用户申诉 ------------------------------------------------------------------------------------
+
+
+def _appeal_form(citizen, kind: str) -> dict:
+    form = {"id_type": citizen.id_type, "id_number": citizen.id_number, "name": citizen.name}
+    return {"appeal_type": kind, **form, "face_consent": True}
+
+
+def _appeal_start_setup(h: Harness):
+    return h.browser(), h.citizen()
+
+
+def _appeal_start(h: Harness, state) -> None:
+    browser, citizen = state
+    reply = expect(browser.post("/api/appeals", _appeal_form(citizen, "id_number_taken")), 201)
+    if reply.body.get("face", {}).get("status") != "authorization_pending":
+        raise AssertionError(f"the appeal did not start its face check: {reply.body}")
+
+
+def _appeal_face_passed(h: Harness, kind: str, appellant=None):
+    """An appeal of ``kind`` for ``appellant`` (a new person by default) whose face check the
+    provider has passed, in the browser that began it."""
+    from tests.face_support import complete_face_check
+
+    browser = h.browser()
+    appellant = appellant or h.citizen()
+    started = expect(browser.post("/api/appeals", _appeal_form(appellant, kind)), 201).body
+    expect(complete_face_check(started["face"]["face_id"], passed=True, app=h.app), 200)
+    return browser, started["appeal_id"], started["face"]["face_id"]
+
+
+def _appeal_face_step(status: str):
+    def action(h: Harness, state) -> None:
+        browser, appeal_id, face_id = state[:3]
+        reply = expect(browser.post(f"/api/appeals/{appeal_id}/face", {"face_id": face_id}), 200)
+        if reply.body.get("status") != status:
+            raise AssertionError(f"the face step did not end {status}: {reply.body}")
+
+    return action
+
+
+def _squatted_id_face_passed(h: Harness):
+    """证件号码被占用: someone registered the appellant's ID (one live session); the appellant's
+    face check passed."""
+    from dataclasses import replace
+
+    _, squatter = h.registered()
+    appellant = replace(h.citizen(), id_number=squatter.id_number, name="陈小红")
+    return _appeal_face_passed(h, "id_number_taken", appellant)
+
+
+def _take_over_ready(h: Harness):
+    """证件号码被占用 at 设置新密码: verified, the squatter's account holds one session."""
+    state = _squatted_id_face_passed(h)
+    _appeal_face_step("verified")(h, state)
+    return state
+
+
+def _take_over(h: Harness, state) -> None:
+    browser, appeal_id, _ = state
+    new = "Chen#Hong2025"
+    reply = expect(browser.post(f"/api/appeals/{appeal_id}/password", {"password": new, "password_confirm": new}), 200)
+    if reply.body.get("status") != "completed":
+        raise AssertionError(f"the take-over did not complete: {reply.body}")
+
+
+def _phone_release_ready(h: Harness):
+    """移动电话已被占用 at 短信验证: the phone is held by another account; the appellant has none;
+    the code (purpose ``appeal``) sent to the phone."""
+    from dataclasses import replace
+
+    from tests.support import last_code
+
+    _, holder = h.registered()
+    appellant = replace(h.citizen(), phone=holder.phone)
+    browser, appeal_id, face_id = _appeal_face_passed(h, "phone_taken", appellant)
+    _appeal_face_step("verified")(h, (browser, appeal_id, face_id))
+    expect(browser.send_code(holder.phone, "appeal"), 200)
+    return browser, appeal_id, holder.phone, last_code(holder.phone)
+
+
+def _phone_release(h: Harness, state) -> None:
+    browser, appeal_id, phone, code = state
+    reply = expect(browser.post(f"/api/appeals/{appeal_id}/phone", {"phone": phone, "sms_code": code}), 200)
+    if reply.body.get("bound_to_account") is not False:
+        raise AssertionError(f"the phone was not simply released: {reply.body}")
+
+
+def _family_bound_face_passed(h: Harness):
+    """亲情号解绑: a binder bound the appellant's ID as a 亲情号 (in-process, as the bind commits);
+    the appellant's face check passed."""
+    from chalicelib import clock
+    from chalicelib.citizen_data import id_number_mac, protect_id_number, protect_name
+    from chalicelib.store import accounts, family_numbers
+
+    _, binder = h.registered()
+    key = accounts.id_claim_key(binder.id_type, id_number_mac(binder.id_number))
+    account = accounts.get(accounts.find_account_ids([key])[key])
+    appellant = h.citizen()
+    new = family_numbers.NewFamilyBinding(
+        family_numbers.new_binding_id(),
+        appellant.id_type,
+        protect_id_number(appellant.id_number),
+        protect_name(appellant.name),
+        "parent",
+    )
+    family_numbers.bind(account, new, clock.now(), min_level=1, limit=5)
+    return _appeal_face_passed(h, "family_number_bound", appellant)
+
+
+def _ticket_ready(h: Harness):
+    from tests.support import last_code
+
+    browser, phone = h.browser(), h.citizen().phone
+    expect(browser.send_code(phone, "appeal"), 200)
+    return browser, phone, last_code(phone)
+
+
+def _ticket(h: Harness, state) -> None:
+    browser, phone, code = state
+    body = {"category": "login", "text": "我的账户无法登录，请帮忙核实处理。", "phone": phone, "sms_code": code}
+    reply = expect(browser.post("/api/appeal-tickets", body), 201)
+    if reply.body.get("status") != "open":
+        raise AssertionError(f"the ticket was not filed: {reply.body}")
+
+
+# -- 亲情号, 基本信息修改 (the base library's people are the bench's own) ------------------------
+
+
+def _relative(h: Harness, name: str):
+    from tests.support import make_resident_id
+
+    return h.citizen_named(name, id_number=make_resident_id(birth="19620212"))
+
+
+def _family_bind_ready(h: Harness):
+    """A 实名用户 (the base library matched at registration) and a relative the library knows."""
+    browser = h.browser()
+    citizen = h.known_to_base_library(h.citizen_named("陈小明"))
+    reply = expect(browser.register(citizen), 201)
+    if reply.body["user"]["level"] != 2:
+        raise AssertionError(f"the binder is not 实名用户: {reply.body}")
+    return browser, h.known_to_base_library(_relative(h, "陈母亲"))
+
+
+def _family_bind(h: Harness, state) -> str:
+    browser, relative = state
+    form = {"name": relative.name, "id_type": relative.id_type, "id_number": relative.id_number, "relation": "parent"}
+    return expect(browser.post("/api/family-numbers", form), 201).body["family_number"]["binding_id"]
+
+
+def _family_bound(h: Harness):
+    browser, relative = _family_bind_ready(h)
+    return browser, _family_bind(h, (browser, relative))
+
+
+def _family_unbind(h: Harness, state) -> None:
+    browser, binding_id = state
+    expect(browser.delete(f"/api/family-numbers/{binding_id}"), 200)
+
+
+def _name_correction_ready(h: Harness):
+    """A 注册用户: registered with a name the base library does not match (a typing slip)."""
+    browser = h.browser()
+    citizen = h.known_to_base_library(h.citizen_named("陈小明"))
+    reply = expect(browser.register(citizen, name="陈晓明"), 201)
+    if reply.body["user"]["level"] != 1:
+        raise AssertionError(f"the citizen is not 注册用户: {reply.body}")
+    return browser, citizen
+
+
+def _name_correction(h: Harness, state) -> None:
+    browser, citizen = state
+    reply = expect(browser.post("/api/profile/name", {"name": citizen.name}), 200)
+    if reply.body["user"]["level"] != 2:
+        raise AssertionError(f"the corrected name did not make a 实名用户: {reply.body}")
+
+
+# -- 账号安全 ------------------------------------------------------------------------------------
+
+
+def _two_sessions(h: Harness):
+    """A citizen logged in twice: the registering browser (acting) and one other device."""
+    browser, citizen = h.registered()
+    expect(h.browser().login_password(citizen.id_number, citizen.password), 200)
+    return browser, citizen
+
+
+def _change_password(h: Harness, state) -> None:
+    browser, citizen = state
+    new = "Changed#2025ok"
+    body = {"old_password": citizen.password, "password": new, "password_confirm": new}
+    reply = expect(browser.post("/api/account/password", body), 200)
+    if reply.body.get("sessions_ended") != 1:
+        raise AssertionError(f"the other session was not ended: {reply.body}")
+
+
+def _change_phone_ready(h: Harness):
+    """A logged-in citizen (one session) with a code (purpose ``change_phone``) sent to a new phone."""
+    from tests.support import last_code
+
+    browser, citizen = h.registered()
+    phone = h.citizen().phone
+    expect(browser.send_code(phone, "change_phone"), 200)
+    return browser, citizen, phone, last_code(phone)
+
+
+def _change_phone(h: Harness, state) -> None:
+    browser, citizen, phone, code = state
+    body = {"phone": phone, "sms_code": code, "password": citizen.password}
+    expect(browser.post("/api/account/phone", body), 200)
+
+
+def _security_events(h: Harness, browser) -> None:
+    reply = expect(browser.get("/api/account/security-events"), 200)
+    if not reply.body.get("events"):
+        raise AssertionError(f"no security events listed: {reply.body}")
+
+
+def _revoke_others(h: Harness, state) -> None:
+    browser, _ = state
+    reply = expect(browser.delete("/api/sessions/others"), 200)
+    if reply.body.get("sessions_ended") != 1:
+        raise AssertionError(f"the other session was not ended: {reply.body}")
+
+
 FLOWS: tuple[Flow, ...] = (
     Flow(
         "captcha",
@@ -796,6 +1181,195 @@ FLOWS: tuple[Flow, ...] = (
         "lockout deleted and PasswordRecovered event (one transaction) + the sessions by the by_account index "
         "(Query) + their deletes (BatchWriteItem, 25 a call)",
         AtMost(5),
+    ),
+    Flow(
+        "link step 账号关联, prove by password",
+        _link_to_prove,
+        _link_by_password,
+        4,
+        "the link record (GetItem: binding, step, account id) + the account with its lock and the client's "
+        "window (TransactGet) + the try reserved before the verify (one transaction) + link claim, the "
+        "account's links entry, Linked, record used, session and LoginSucceeded (one transaction). Today 5: "
+        "the account is also read alone first (GetItem) to refuse a provider already tied before a try is "
+        "spent, then again in the TransactGet",
+    ),
+    Flow(
+        "link step 账号关联, prove by SMS",
+        _link_code_sent,
+        _link_by_sms,
+        4,
+        "the link record + the account (GetItem: its bound phone keys the code) + the code's try counted "
+        "before comparing + code used with link claim, links entry, Linked, record used and session (one "
+        "transaction). Today 5: the code is marked used by the SMS code repository's own conditional write",
+    ),
+    Flow(
+        "link step 账号关联, identify (支付宝: the ID number said has an account)",
+        _link_to_identify,
+        _link_identify,
+        3,
+        "the try reserved on the record (conditional UpdateItem: ≤ 3, this browser's, unused, unexpired) "
+        "before the lookup + the ID claim (BatchGetItem) + the record → prove or register (conditional "
+        "UpdateItem). Today 4: the record is read first (GetItem) so that a refusal (used, another browser, "
+        "expired, no ID asked) is told apart before a try is spent",
+    ),
+    Flow(
+        "link step 账号关联, create (电子社保卡 holder without an account)",
+        _link_to_create,
+        _link_create,
+        3,
+        "the link record (GetItem: what the provider vouched for) + the code's try counted before comparing "
+        "+ one transaction: code used, ID/phone claims, 亲情号 check, account with its links entry, link "
+        "claim, Registered, Linked, record used, session and LoginSucceeded (as registration writes all "
+        "in one). Today 5: the code is marked used on its own, and the account (accounts.create) and the "
+        "session (the login flow) are two transactions",
+    ),
+    Flow(
+        "unlink 解除绑定 (DELETE /api/account/links/{provider})",
+        _linked_and_logged_in,
+        _unlink,
+        3,
+        "the session (GetItem) + the account (GetItem: links, password, phone decide the rule) + claim "
+        "deleted, links entry removed on condition another way to log in remains, Unlinked (one transaction)",
+        AtMost(3),
+    ),
+    Flow(
+        "appeal 填写证件信息 (用户申诉 step 1, face check started)",
+        _appeal_start_setup,
+        _appeal_start,
+        2,
+        "the ID's appeals today counted, the appeal and its flow record (one conditional transaction: the "
+        "limit holds before any face check starts) + the face check record (the face service's own PutItem)",
+        AtMost(2),
+    ),
+    Flow(
+        "appeal 人脸识别 (移动电话已被占用 → verified)",
+        lambda h: _appeal_face_passed(h, "phone_taken"),
+        _appeal_face_step("verified"),
+        3,
+        "the flow record (GetItem: binding, step, validity) + the face check (GetItem: passed, owner, purpose, "
+        "browser) + check consumed, flow → verified, appeal's history (one transaction: one use of a check wins)",
+        AtMost(3),
+    ),
+    Flow(
+        "appeal 人脸识别 (证件号码被占用 → verified)",
+        _squatted_id_face_passed,
+        _appeal_face_step("verified"),
+        4,
+        "as the row above + the ID claim (BatchGetItem: is the ID registered at all; said only now, after the "
+        "face check proved the person)",
+        AtMost(4),
+    ),
+    Flow(
+        "appeal 设置新密码 (证件号码被占用 take-over, one session to revoke)",
+        _take_over_ready,
+        _take_over,
+        5,
+        "the flow record + the holder's account (GetItem: version, phone, links, 亲情号) + one transaction "
+        "(password, name, level, claims released, flow → done, history, AccountReclaimed and the old phone's "
+        "event) + the sessions by the by_account index (Query) + their deletes (BatchWriteItem, 25 a call). "
+        "Today 6: the ID claim is read again (BatchGetItem) rather than carried in the flow record by "
+        "人脸识别, which read it; the transaction's version condition would make carrying it safe",
+    ),
+    Flow(
+        "appeal 短信验证 (移动电话已被占用: phone released, appellant without an account)",
+        _phone_release_ready,
+        _phone_release,
+        5,
+        "the flow record + the code's try counted before comparing + phone and ID claims (BatchGetItem) + "
+        "the holder's account (GetItem) + code used, phone claim and fields released, flow → done, history, "
+        "PhoneReleased (one transaction). Today 6: the code is marked used by the SMS code repository's own "
+        "conditional write. An appellant with an account adds their account (GetItem), then a re-read of it "
+        "and their sessions' snapshots (Query + 1 UpdateItem per session)",
+    ),
+    Flow(
+        "appeal 亲情号解绑 (人脸认证 → released at once)",
+        _family_bound_face_passed,
+        _appeal_face_step("completed"),
+        5,
+        "the flow record + the face check + the family claim (GetItem) + the binder's account (GetItem, keyed "
+        "by the claim) + check consumed, claim deleted, binder's entry removed, flow → done, history, "
+        "FamilyNumberReleased (one transaction)",
+        AtMost(5),
+    ),
+    Flow(
+        "appeal ticket 其他 (POST /api/appeal-tickets)",
+        _ticket_ready,
+        _ticket,
+        2,
+        "the code's try counted before comparing + code used, the phone's tickets today counted and the "
+        "ticket (one conditional transaction). Today 3: the code is marked used by the SMS code "
+        "repository's own conditional write; the SMS notice is the gateway, not DynamoDB",
+    ),
+    Flow(
+        "亲情号 bind (POST /api/family-numbers)",
+        _family_bind_ready,
+        _family_bind,
+        4,
+        "the session (GetItem: the level snapshot refuses without more) + the account (GetItem: level, "
+        "bindings) + the account's daily check reserved before the base library is asked (conditional "
+        "UpdateItem) + family claim, the account's entry on condition ≤ 5 and level, FamilyNumberBound "
+        "(one transaction); the base library is HTTP, not DynamoDB",
+        AtMost(4),
+    ),
+    Flow(
+        "亲情号 unbind (DELETE /api/family-numbers/{id})",
+        _family_bound,
+        _family_unbind,
+        3,
+        "the session + the account (GetItem: the binding is this account's) + claim deleted, entry removed, "
+        "FamilyNumberUnbound (one transaction)",
+        AtMost(3),
+    ),
+    Flow(
+        "name correction 基本信息修改 (注册用户 → 实名用户, one session)",
+        _name_correction_ready,
+        _name_correction,
+        6,
+        "the session + the account (GetItem: ID, level, version) + the day's check reserved before the base "
+        "library is asked (conditional UpdateItem) + name, level and NameCorrected on the version read (one "
+        "transaction) + the account's sessions (Query by_account) + one UpdateItem per session for the new "
+        "snapshot: 5 + S",
+        AtMost(6),
+    ),
+    Flow(
+        "change password 修改密码 (one other session to end)",
+        _two_sessions,
+        _change_password,
+        6,
+        "the session + the account with its lock and the client's window (TransactGet) + the try reserved "
+        "before the verify (one transaction) + new hash on the version read, PasswordChanged, streak "
+        "forgotten, window hit given back (one transaction) + the sessions (Query by_account) + the others' "
+        "deletes (BatchWriteItem, 25 a call): 5 + ⌈S/25⌉",
+        AtMost(6),
+    ),
+    Flow(
+        "change phone 修改移动电话 (one session)",
+        _change_phone_ready,
+        _change_phone,
+        7,
+        "the session + the account with its lock and window (TransactGet) + the password's try reserved "
+        "(one transaction) + the new phone's code try counted before comparing + code used, new claim, old "
+        "claim deleted, phone fields, PhoneChanged, streak forgotten, window hit given back (one transaction) "
+        "+ the sessions (Query) + one UpdateItem per session for the snapshot: 6 + S. Today 9 + S: the "
+        "account is read alone first (GetItem: has it a password?) and again after the commit (GetItem, for "
+        "the snapshot the commit just wrote), and the code is marked used on its own",
+    ),
+    Flow(
+        "security events 安全记录 (GET /api/account/security-events, one page)",
+        _logged_in,
+        _security_events,
+        2,
+        "the session (GetItem) + one Query of the account's audit events, newest first, a page's worth",
+        Exactly(2),
+    ),
+    Flow(
+        "退出其他设备 (DELETE /api/sessions/others, one other session)",
+        _two_sessions,
+        _revoke_others,
+        3,
+        "the session (GetItem) + the account's sessions (Query by_account) + the others' deletes with the "
+        "OtherSessionsRevoked event in the same BatchWriteItem (25 a call): 2 + ⌈(S + 1)/25⌉. Today 4: the "
+        "event is its own PutItem after the batch",
     ),
     Flow(
         f"lockout cleanup ({CLEANUP_LOCKS} ended locks, {CLEANUP_HOURS} hours)",

@@ -522,6 +522,11 @@ class HallError(ChaliceUnhandledError):
     def base_library_unavailable(cls) -> HallError:
         return cls("base_library_unavailable", 503, "基础库比对暂不可用，请稍后再试")
 
+    @classmethod
+    def records_unavailable(cls) -> HallError:
+        # The social-insurance systems (platforms/si_records.py) could not be asked.
+        return cls("records_unavailable", 503, "社保信息系统暂不可用，请稍后再试")
+
     # -- 亲情号 (family numbers) --------------------------------------------------------
     @classmethod
     def family_number_limit(cls, limit: int) -> HallError:
@@ -621,6 +626,29 @@ class HallError(ChaliceUnhandledError):
     def account_changed(cls) -> HallError:
         # The account changed between reading it and writing (another device, an appeal): nothing was written.
         return cls("account_changed", 409, "账户信息已发生变化，请刷新页面后重试")
+
+    # -- 在线办理, 办件 and 好差评 (cases) ----------------------------------------------------
+    @classmethod
+    def application_key_reused(cls) -> HallError:
+        # The page's idempotency key came back with another service or other values.
+        return cls("application_key_reused", 409, "该申请已提交，请刷新页面后重新填写")
+
+    @classmethod
+    def evaluation_not_due(cls) -> HallError:
+        return cls("evaluation_not_due", 409, "办件办结后才能评价")
+
+    @classmethod
+    def evaluation_exists(cls) -> HallError:
+        return cls("evaluation_exists", 409, "该办件已评价，评价不能修改或重复提交")
+
+    @classmethod
+    def case_not_in_progress(cls) -> HallError:
+        return cls("case_not_in_progress", 409, "该办件不在办理中")
+
+    @classmethod
+    def back_office_callback_invalid(cls) -> HallError:
+        # A bad signature, a stale timestamp or a reused nonce: the back office is told no more.
+        return cls("back_office_callback_invalid", 401, "回调签名校验失败")
 
     # -- requests refused before a view runs ---------------------------------------
     # (Chalice's and API Gateway's own refusals, answered in our shape by

@@ -69,6 +69,15 @@ class Settings:
     keys_secret_arn: str | None = field(default=None, metadata=_env("HALL_KEYS_SECRET_ARN"))
     outbox_path: str = field(default=".local/outbox.jsonl", metadata=_env("HALL_OUTBOX_PATH"))
     local_base_library_path: str = field(default="demo/citizens.json", metadata=_env("HALL_LOCAL_BASE_LIBRARY_PATH"))
+    # The social-insurance systems' records (社保/医保/公积金): platforms/si_records.py.
+    si_records: str = field(default="local", metadata=_env("HALL_SI_RECORDS"))
+    si_records_url: str | None = field(default=None, metadata=_env("HALL_SI_RECORDS_URL"))
+    si_records_app_id: str | None = field(default=None, metadata=_env("HALL_SI_RECORDS_APP_ID"))
+    local_si_records_path: str = field(default="demo/si_records.json", metadata=_env("HALL_LOCAL_SI_RECORDS_PATH"))
+    # The 权益单 PDF's font (Noto Sans CJK, OFL): Debian's fonts-noto-cjk; in prod a Lambda layer (docs/deploy.md).
+    statement_font_path: str = field(
+        default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", metadata=_env("HALL_STATEMENT_FONT_PATH")
+    )
     local_keys: dict = field(default_factory=dict, repr=False, metadata=_env("HALL_LOCAL_KEYS", parse=_keys_document))
     max_password_failures: int = field(default=5, metadata=_env("HALL_MAX_PASSWORD_FAILURES", parse=int))
     lockout_duration: timedelta = field(
@@ -144,6 +153,14 @@ class Settings:
     face_provider_public_key: str | None = field(default=None, metadata=_env("HALL_FACE_PROVIDER_PUBLIC_KEY"))
     face_dev_signing_key_path: str = field(
         default="devtools/stubs/face_provider_test_key.pem", metadata=_env("HALL_FACE_DEV_SIGNING_KEY_PATH")
+    )
+
+    # 办件 (cases): the back office's public key (PEM) its signed case callbacks are verified with;
+    # in the dev stage only, the local counterpart's test-only signing key (its public half
+    # verifies the callbacks when no back-office key is set).
+    back_office_public_key: str | None = field(default=None, metadata=_env("HALL_BACK_OFFICE_PUBLIC_KEY"))
+    back_office_dev_signing_key_path: str = field(
+        default="devtools/stubs/back_office_test_key.pem", metadata=_env("HALL_BACK_OFFICE_DEV_SIGNING_KEY_PATH")
     )
 
     @property

@@ -65,6 +65,16 @@ RUNTIME_PROVIDED: dict[str, tuple[str, ...]] = {
 }
 
 
+# Distribution → top-level import names that the prod function gets from its "statement" Lambda
+# layer, with the 权益单 PDF's font (docs/deploy.md): the PDF renderer and font subsetter (about 15 MB
+# zipped with bytecode) would not fit in the 20 MB zip. Imported only by
+# chalicelib/flows/user_center/statement_pdf.py, so nothing else needs the layer.
+STATEMENT_LAYER: dict[str, tuple[str, ...]] = {
+    "reportlab": ("reportlab",),
+    "fonttools": ("fontTools",),
+}
+
+
 def _python_version() -> str:
     # Chalice picks the Lambda runtime from the interpreter that runs it.
     return f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -81,9 +91,10 @@ def _dist_name(top: str) -> str | None:
 def _is_runtime_provided(name: str) -> bool:
     top = name.split("/", 1)[0]
     dist = _dist_name(top)
+    stripped = {**RUNTIME_PROVIDED, **STATEMENT_LAYER}
     if dist is not None:
-        return dist in RUNTIME_PROVIDED
-    modules = {m for names in RUNTIME_PROVIDED.values() for m in names}
+        return dist in stripped
+    modules = {m for names in stripped.values() for m in names}
     return top in modules or top.removesuffix(".py") in modules
 
 

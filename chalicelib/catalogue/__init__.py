@@ -1,11 +1,10 @@
 """The service catalogue (服务清单): what the hall offers, as data.
 
-Today it holds what the hall's pages show around the services, in the manual's
-words: the navigation, the 我是 personas, 热门服务 by tab, 主题服务 and the footer
-links (``hall.json``). The service names are the manual's own (home page and
-个人用户中心 screens); where its screenshot cuts a name short (…), so do we. The
-services themselves (事项, with their conditions and flows) will live here too;
-pages only render what :func:`load` returns.
+``hall.json`` holds what the hall's pages show around the services, in the manual's
+words: the navigation, the 我是 personas, the 热门服务 tabs (one per theme), 主题服务 and
+the footer links. The services themselves (事项: names, aliases, 办事指南, 在线办理 forms)
+are ``services.json``, read by :mod:`chalicelib.catalogue.services`; a 热门服务 tab lists
+the hot services of its theme. Pages only render what :func:`load` returns.
 
 The records are named tuples, so a template can unpack them as it did the tuples
 they replace (``{% for key, label, href in nav %}``).
@@ -33,11 +32,11 @@ class Link(NamedTuple):
 
 
 class ServiceTab(NamedTuple):
-    """One tab of 热门服务: its label and the services (事项) it lists, by name."""
+    """One tab of 热门服务: its label (a theme) and the hot services (事项) of that theme."""
 
     key: str
     label: str
-    services: tuple[str, ...]
+    services: tuple  # of chalicelib.catalogue.services.Service
 
 
 class Theme(NamedTuple):
@@ -60,8 +59,8 @@ class Catalogue:
     def sections(self) -> dict[str, str]:
         """The hall's sections (``/hall/<key>``) by key, with their names.
 
-        Every link to one is a section: until it is built it renders a clear 即将开放 page,
-        never a broken link.
+        Every link to one is a section: the catalogue's pages (handlers/catalogue.py), and
+        until it is built a clear 即将开放 page, never a broken link.
         """
         links = (*self.navigation, *self.footer)
         return {link.key: link.label for link in links if link.href == SECTION_PREFIX + link.key}
@@ -74,11 +73,15 @@ def _links(entries: list[dict]) -> tuple[Link, ...]:
 @lru_cache(maxsize=1)
 def load() -> Catalogue:
     """The catalogue shipped with the code (read on first use, not at cold start)."""
+    from chalicelib.catalogue import services
+
     data = json.loads(resources.files(__name__).joinpath("hall.json").read_text("utf-8"))
     return Catalogue(
         navigation=_links(data["navigation"]),
         personas=tuple(data["personas"]),
-        hot_services=tuple(ServiceTab(t["key"], t["label"], tuple(t["services"])) for t in data["hot_services"]),
+        hot_services=tuple(
+            ServiceTab(t["key"], t["label"], tuple(services.hot(t["label"]))) for t in data["hot_services"]
+        ),
         themes=tuple(Theme(t["name"], t["icon"]) for t in data["themes"]),
         footer=_links(data["footer"]),
     )

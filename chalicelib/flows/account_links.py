@@ -7,6 +7,7 @@ chalicelib.domain.links'; the unlink's transaction re-checks it in its condition
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.clock import CHINA
@@ -85,4 +86,5 @@ def unlink(account_id: str, provider: str, ctx: RequestContext) -> list[dict]:
         raise HallError.link_last_method() from None
     count("AccountUnlinked", provider=provider)
     logger.append_keys(event="account unlinked", unlinked_provider=provider)
-    return _view(_account(account_id))
+    # The account as the transaction left it (the entry it removed gone): no second read.
+    return _view(replace(account, links={p: e for p, e in account.links.items() if p != provider}))

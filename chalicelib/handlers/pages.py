@@ -67,6 +67,7 @@ def render(request: Request, template: str, status: int = 200, session=None, **v
         csrf = web.new_csrf_token()
         headers["Set-Cookie"] = [web.csrf_cookie(csrf)]
     values.setdefault("section", None)
+    values.setdefault("region", _region(request))
     html = (
         _environment()
         .get_template(template)
@@ -83,6 +84,13 @@ def render(request: Request, template: str, status: int = 200, session=None, **v
         )
     )
     return Response(html, status_code=status, headers=headers)
+
+
+def _region(request: Request) -> str:
+    """地市频道: the region the header shows (the catalogue's pages keep the choice)."""
+    from chalicelib.handlers import catalogue as catalogue_pages
+
+    return catalogue_pages.region_of(request)
 
 
 @bp.route("/", methods=["GET"])
@@ -125,17 +133,7 @@ def sitemap_page():
     return render(bp.current_request, "sitemap.html")
 
 
-@bp.route("/hall/{key}", methods=["GET"])
-def section_page(key):
-    sections = catalogue.load().sections()
-    if key not in sections:
-        raise HallError.not_found()
-    return render(bp.current_request, "coming_soon.html", feature=sections[key], section=key)
-
-
-@bp.route("/search", methods=["GET"])
-def search_page():
-    return render(bp.current_request, "coming_soon.html", feature="站内搜索", query=_query(bp.current_request, "q"))
+# The catalogue's pages (/hall/<key>, /search, /services/<code>) are chalicelib.handlers.catalogue's.
 
 
 @lru_cache(maxsize=32)

@@ -49,14 +49,14 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("security", "账号安全", "/user/security"),
     MenuItem("links", "账号绑定", "/user/links"),
     MenuItem("family", "亲情号", "/user/family"),
-    MenuItem("rights", "我的权益单", "/user/records/rights", built=False, group="records"),
-    MenuItem("payments", "我的缴费记录", "/user/records/payments", built=False, group="records"),
-    MenuItem("social_insurance", "我的社保记录", "/user/records/social-insurance", built=False, group="records"),
-    MenuItem("housing_fund", "我的公积金记录", "/user/records/housing-fund", built=False, group="records"),
-    MenuItem("medical", "我的医保记录", "/user/records/medical", built=False, group="records"),
-    MenuItem("unemployment", "我的失业保险记录", "/user/records/unemployment", built=False, group="records"),
-    MenuItem("injury", "我的工伤保险记录", "/user/records/injury", built=False, group="records"),
-    MenuItem("maternity", "我的生育保险记录", "/user/records/maternity", built=False, group="records"),
+    MenuItem("rights", "我的权益单", "/user/records/rights", group="records"),
+    MenuItem("payments", "我的缴费记录", "/user/records/payments", group="records"),
+    MenuItem("social_insurance", "我的社保记录", "/user/records/social-insurance", group="records"),
+    MenuItem("housing_fund", "我的公积金记录", "/user/records/housing-fund", group="records"),
+    MenuItem("medical", "我的医保记录", "/user/records/medical", group="records"),
+    MenuItem("unemployment", "我的失业保险记录", "/user/records/unemployment", group="records"),
+    MenuItem("injury", "我的工伤保险记录", "/user/records/injury", group="records"),
+    MenuItem("maternity", "我的生育保险记录", "/user/records/maternity", group="records"),
 )
 
 
@@ -106,7 +106,23 @@ def render_page(
 @bp.route("/user", methods=["GET"])
 @tracer.capture_method
 def user_center_page():
-    return render_page(bp.current_request, "user/home.html", current="home")
+    from chalicelib.flows.user_center import cases  # the upper half: the 办件 cards
+
+    request = bp.current_request
+    session = require_page_session(request)
+    if session is None:
+        return login_redirect("/user")
+    from chalicelib.flows.user_center import services  # the lower half: 推荐, 办事, 查询, 收藏
+    from chalicelib.handlers.catalogue import region_of
+
+    return render_page(
+        request,
+        "user/home.html",
+        current="home",
+        session=session,
+        cases=cases.home(session),
+        services=services.for_session(session, region=region_of(request)),
+    )
 
 
 @bp.route("/user/soon/{key}", methods=["GET"])

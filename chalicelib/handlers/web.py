@@ -254,6 +254,11 @@ def _cookie(name: str, value: str, max_age: int, http_only: bool = True) -> str:
     return morsel.OutputString()
 
 
+def preference_cookie(name: str, value: str, max_age: int) -> str:
+    """The Set-Cookie value of a visitor's preference (地市频道's region): no secret, HttpOnly anyway."""
+    return _cookie(name, value, max_age)
+
+
 def csrf_cookie(token: str) -> str:
     """The Set-Cookie value for the CSRF cookie (12 hours)."""
     # Readable by the page's script: the double submit needs it.

@@ -91,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.ops import appeals as appeal_commands
 
     appeal_commands.add_commands(commands)
+    from chalicelib.ops import cases as case_commands
+
+    case_commands.add_commands(commands)
+    from chalicelib.ops import notices as notice_commands
+
+    notice_commands.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -74,4 +74,10 @@ def seed(path: str) -> list[str]:
             except StoreError as exc:
                 lines.append(f"refused  a family number of {account.name_masked}: {exc}")
         lines.append(f"created  {account.name_masked} {account.id_masked} {account.phone_masked} {level.label}")
+        from chalicelib.ops import cases  # a few 办件 (one 待评价) for the user center's cards
+
+        lines += cases.seed_demo(account, now)
+    from chalicelib.ops import notices  # 公示公告 for the hall's notices page
+
+    lines += notices.seed_demo(now)
     return lines

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 __all__ = [
@@ -33,13 +33,21 @@ __all__ = [
     "AuditEventModel",
     "CallbackNonceModel",
     "CaptchaRecordModel",
+    "CaseApplicationRecordModel",
+    "CaseChange",
+    "CaseCountersModel",
+    "CaseItemModel",
+    "CaseModel",
+    "CaseNumberModel",
     "CheckpointModel",
     "ClaimModel",
     "EsscLoginRecordModel",
     "FaceCheckRecordModel",
+    "FavouriteModel",
     "FlowRecordModel",
     "LinkRecordModel",
     "LockoutModel",
+    "NoticeModel",
     "OAuthStateRecordModel",
     "QrLoginRecordModel",
     "RateWindowModel",
@@ -341,6 +349,17 @@ class AppealFlowRecordModel(FlowRecordModel, discriminator="appeal"):
     name_cipher = UnicodeAttribute()
 
 
+class CaseApplicationRecordModel(FlowRecordModel, discriminator="case_application"):
+    """A 在线办理 application's idempotency key (``apply#<account id>#<key>``): the case it made
+    and the digest of what was sent, written in the case's own transaction (condition: no live
+    record), so a retry with the same key answers the same case for ``valid_until``."""
+
+    account_id = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    request_digest = UnicodeAttribute()
+    valid_until = NumberAttribute()
+
+
 class LocksByUnlockHour(GlobalSecondaryIndex):
     """Sparse: only locked items carry ``unlock_hour``, so the cleanup reads locks, not users."""
 
@@ -440,6 +459,135 @@ class AppealModel(HallModel):
     by_status = AppealsByStatus()
 
 
+class CasesByStatus(LocalSecondaryIndex):
+    """A citizen's cases in one status, newest first: ``status_key`` is ``<status>#<time>#<办件编号>``
+    (办理中 by 申请时间, 已办结 by 办结时间). Strongly consistent: a case just made is listed."""
+
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    status_key = UnicodeAttribute(range_key=True)
+
+
+class CasesDue(LocalSecondaryIndex):
+    """Sparse: only cases waiting for their 好差评 carry ``due_key`` (``<办结时间>#<办件编号>``)."""
+
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    pk = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class CaseItemModel(HallModel):
+    """办件 (cases), one partition per citizen (``pk`` ``account#<id>``), one subclass per kind:
+
+    * ``case#<办件编号>``: a case (:class:`CaseModel`);
+    * ``counters``: how many of the citizen's cases are 办理中 / 已办结 / 待评价
+      (:class:`CaseCountersModel`), changed in the same transaction as every case change;
+    * and, in a partition of its own (``pk`` ``number#<办件编号>``, ``sk`` ``number``), the
+      办件编号's claim (:class:`CaseNumberModel`): one case per number, and the way from a
+      number (what the back office knows) to the citizen's partition.
+
+    Lists are Queries of the local indexes (``by_status``, the sparse ``due``), never a
+    FilterExpression over every case.
+    """
+
+    short_name = "cases"
+
+    class Meta:
+        table_name = "cases"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    status_key = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    by_status = CasesByStatus()
+    due = CasesDue()
+
+
+class CaseChange(MapAttribute):
+    """One entry of a case's status history."""
+
+    at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    by = UnicodeAttribute()  # "citizen" or "back_office"
+    note = UnicodeAttribute(null=True)
+
+
+class CaseModel(CaseItemModel, discriminator="case"):
+    """One 办件: the service (its code, 事项名称 and 受理部门 as they were when applied for), the
+    form's values (one AES-GCM ciphertext of their JSON), status and history, and the 好差评
+    once given (grade, comment encrypted, when; never changed: a conditional write)."""
+
+    case_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    service_code = UnicodeAttribute()
+    service_name = UnicodeAttribute()
+    department = UnicodeAttribute()
+    status = UnicodeAttribute()
+    applied_at = UTCDateTimeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    form_cipher = UnicodeAttribute(null=True)
+    history = ListAttribute(of=CaseChange)
+    grade = UnicodeAttribute(null=True)
+    comment_cipher = UnicodeAttribute(null=True)
+    evaluated_at = UTCDateTimeAttribute(null=True)
+
+
+class CaseCountersModel(CaseItemModel, discriminator="counters"):
+    """The citizen's counts for the three cards (never computed by reading the cases)."""
+
+    handling = NumberAttribute(null=True)
+    finished = NumberAttribute(null=True)
+    due_count = NumberAttribute(null=True)
+
+
+class CaseNumberModel(CaseItemModel, discriminator="case_number"):
+    """A 办件编号's claim: whose case it is."""
+
+    account_id = UnicodeAttribute()
+
+
+class FavouriteModel(HallModel):
+    """收藏: one item per citizen and service (``account_id``, ``service_code``). Added by a
+    conditional put and removed by a conditional delete, so both are idempotent without a read;
+    one Query by ``account_id`` lists a citizen's favourites. A table of its own: no other
+    record shares its key or its lifetime, and the account item stays out of it (no version
+    conflicts with the account's own writers, no item growing with every favourite)."""
+
+    short_name = "favourites"
+
+    class Meta:
+        table_name = "favourites"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    service_code = UnicodeAttribute(range_key=True)
+    added_at = UTCDateTimeAttribute()
+
+
+class NoticeModel(HallModel):
+    """公示公告: the hall's notices, one partition (``board`` ``notice``) sorted by ``notice_id``
+    (``<China time YYYYMMDDHHMMSS>-<4 digits>``), so one Query lists the newest first and one
+    GetItem reads one. Published and withdrawn by the operator's command line, read by everyone."""
+
+    short_name = "notices"
+
+    class Meta:
+        table_name = "notices"
+
+    board = UnicodeAttribute(hash_key=True)
+    notice_id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    department = UnicodeAttribute()
+    published_at = UTCDateTimeAttribute()
+
+
 ALL_MODELS: tuple[type[HallModel], ...] = (
     AccountModel,
     ClaimModel,
@@ -448,4 +596,7 @@ ALL_MODELS: tuple[type[HallModel], ...] = (
     LockoutModel,
     AuditEventModel,
     AppealModel,
+    CaseItemModel,
+    FavouriteModel,
+    NoticeModel,
 )

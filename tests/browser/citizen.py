@@ -22,7 +22,7 @@ def shot(page: Page, name: str) -> None:
 
 
 # Values for path parameters that reach a page; any other parameter gets "x".
-PATH_VALUES = {"key": "personal"}
+PATH_VALUES = {"key": "personal", "code": "SB0001", "notice_id": "20261125150000-0003"}
 # Queries that show another state of the same page.
 PAGE_STATES = ["/appeal?type=phone_taken", "/login?tab=sms", "/login?tab=qr"]
 

@@ -2,8 +2,8 @@
 
 GIVEN the hall in Chromium,
 THEN the header, navigation and home page carry the manual's words, the FAQ and
-注册说明 are word for word, flows not built yet say 即将开放, and every link
-on the hall's pages answers.
+注册说明 are word for word, the catalogue's sections list services, flows not built yet
+say 即将开放, and every link on the hall's pages answers.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def test_the_header_navigation_and_home_page_carry_the_manuals_words(page: Page)
     header = page.get_by_role("banner")
     expect(header).to_contain_text("江苏省人力资源和社会保障厅")
     expect(header).to_contain_text("网上办事服务大厅")
-    expect(header.get_by_role("button", name="省本级")).to_be_visible()
+    expect(header.get_by_role("link", name="地市频道：省本级，切换地区")).to_have_text("省本级 ▾")
     expect(header.get_by_role("link", name="省人社门户网站")).to_be_visible()
     search = header.get_by_role("searchbox")
     expect(search).to_have_attribute("placeholder", "请输入您要搜索的内容")
@@ -57,7 +57,7 @@ def test_the_header_navigation_and_home_page_carry_the_manuals_words(page: Page)
     expect(nav.get_by_role("link", name="大厅首页")).to_have_attribute("aria-current", "page")
 
     personas = page.get_by_role("region", name="我是")
-    expect(personas.get_by_role("button")).to_have_text(
+    expect(personas.get_by_role("link")).to_have_text(
         ["高校毕业生", "就业人员", "失业人员", "创业人员", "工伤人员", "退休人员", "其他人员"]
     )
     hot = page.get_by_role("region", name="热门服务")
@@ -68,9 +68,9 @@ def test_the_header_navigation_and_home_page_carry_the_manuals_words(page: Page)
     expect(hot.get_by_role("tabpanel", name="社会保障卡")).to_contain_text("社会保障卡正式挂失")
     expect(hot.get_by_role("tabpanel", name="社会保险")).to_be_hidden()
     themes = page.get_by_role("region", name="主题服务")
-    expect(themes.get_by_role("button")).to_have_count(5)
+    expect(themes.get_by_role("link")).to_have_count(5)
     for theme in ("就业补贴", "就业培训", "高校毕业生就业", "就失业", "企业养老保险"):
-        expect(themes.get_by_role("button", name=theme, exact=True)).to_be_visible()
+        expect(themes.get_by_role("link", name=theme, exact=True)).to_be_visible()
     shot(page, "home")
 
 
@@ -166,32 +166,41 @@ def test_ways_back_linked_from_login_open_their_flows_not_coming_soon(page: Page
     expect(page.get_by_test_id("coming-soon")).to_have_count(0)
 
 
-def test_home_services_and_header_controls_not_built_say_coming_soon(page: Page):
+# The catalogue's sections (tests/browser/test_catalogue.py has their content); then 公示公告.
+CATALOGUE_SECTIONS = ["个人办事", "单位办事", "查询服务", "服务清单", "主题服务"]
+
+
+def test_home_services_and_every_section_lead_to_real_pages(page: Page):
     page.goto("/")
-    status = page.locator("#soon-status")
-    page.get_by_role("region", name="热门服务").get_by_role("button", name="失业待遇续发").click()
-    expect(status).to_have_text("“失业待遇续发”网上办理即将开放，敬请期待。")
-    page.get_by_role("region", name="主题服务").get_by_role("button", name="就业补贴").click()
-    expect(status).to_have_text("就业补贴主题服务即将开放，敬请期待。")
-    page.get_by_role("button", name="省本级").click()
-    expect(status).to_contain_text("即将开放")
+    page.get_by_role("region", name="热门服务").get_by_role("link", name="失业待遇续发").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("失业待遇续发")
+    expect(page.get_by_role("region", name="办事指南")).to_be_visible()
+    page.goto("/")
+    page.get_by_role("link", name="地市频道：省本级，切换地区").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("地市频道")
     search = page.get_by_role("searchbox")
     search.fill("社保卡")
     search.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("站内搜索")
     expect(page.get_by_role("main")).to_contain_text("“社保卡”")
-    expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
+    results = page.get_by_role("region", name="搜索结果")
+    expect(results.get_by_role("link", name="社会保障卡正式挂失", exact=True)).to_be_visible()
     for label in NAV[1:]:
         page.get_by_role("navigation", name="主导航").get_by_role("link", name=label).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(label)
         expect(page.get_by_role("navigation").get_by_role("link", name=label)).to_have_attribute("aria-current", "page")
-        expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
+        expect(page.get_by_test_id("coming-soon")).to_have_count(0)
+        if label in CATALOGUE_SECTIONS:
+            expect(page.locator(".service-card").first).to_be_visible()
+        else:  # 公示公告 (the demo's notices)
+            expect(page.get_by_role("region", name="公告列表").get_by_role("link").first).to_be_visible()
 
 
 def test_every_link_on_the_halls_pages_answers(page: Page, hall):
     host = urlsplit(hall).netloc
     checked: dict[str, int] = {}
-    for path in ["/", "/login", "/register", "/faq", "/appeal", "/sitemap", "/agreement", "/user"]:
+    pages = ["/", "/login", "/register", "/faq", "/appeal", "/sitemap", "/agreement", "/user"]
+    for path in [*pages, "/hall/catalog", "/hall/region", "/hall/notices"]:
         page.goto(path)
         hrefs = page.eval_on_selector_all("a", "links => links.map((a) => [a.getAttribute('href'), a.href])")
         for raw, absolute in hrefs:

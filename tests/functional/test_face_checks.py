@@ -251,7 +251,7 @@ def test_two_callbacks_at_once_decide_the_check_once(app, browser, citizen):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(answers) == [200, 400]
+    assert sorted(answers) == [200, 400], answers
     assert len([e for e in _events_of(citizen) if e.event == "FaceChecked"]) == 1
 
 

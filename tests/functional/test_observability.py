@@ -144,7 +144,7 @@ def test_traces_carry_no_token_or_citizen_data(browser, tmp_path):
     seen = json.loads(out.read_text(encoding="utf-8"))
 
     # THEN both logins were traced (the handler's subsegment and the DynamoDB calls were sent)...
-    assert seen["browser"]["statusCode"] == 200 and seen["app"]["statusCode"] == 200
+    assert seen["browser"]["statusCode"] == 200 and seen["app"]["statusCode"] == 200, (seen["browser"], seen["app"])
     segments = [json.loads(s.split("\n", 1)[1]) for s in seen["segments"]]
     assert {s["name"] for s in segments} >= {"## chalicelib.handlers.login.login", "dynamodb"}
     # ...and no segment holds a token the answers carried, nor the citizen's own data

@@ -90,13 +90,14 @@ def table_arn(table: str, index: str | None = None) -> str:
 
 
 def _template_tables() -> dict[str, list[str]]:
-    """Prod table name → its GSI names, from the template."""
+    """Prod table name → its index names (global and local), from the template."""
     out = {}
     for resource in TEMPLATE["Resources"].values():
         if resource["Type"] == "AWS::DynamoDB::Table":
             props = resource["Properties"]
             name = props["TableName"]["Fn::Sub"].replace("${TablePrefix}", PROD_PREFIX)
-            out[name] = [i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])]
+            indexes = props.get("GlobalSecondaryIndexes", []) + props.get("LocalSecondaryIndexes", [])
+            out[name] = [i["IndexName"] for i in indexes]
     return out
 
 
@@ -186,6 +187,10 @@ def _walk_every_flow(browser) -> None:
     _walk_account_security(browser, other)
     # 忘记密码找回 by SMS: the recovery record, its code, the last transaction, every session revoked.
     _walk_recovery(browser)
+    # 在线办理, 办件 and 好差评: apply (a retry too), the lists, the back office's callback, an evaluation.
+    _walk_cases(browser)
+    # 收藏: added twice, listed (one Query) on a catalogue page and the API, removed twice.
+    _walk_favourites(browser)
     # Registration conflicts (the transaction's condition checks) answer too.
     clock.advance(timedelta(minutes=2))
     assert browser.register(new_citizen(phone=citizen.phone)).status == 409
@@ -323,6 +328,25 @@ def _walk_levels_and_family_numbers(browser) -> None:
             browser.delete("/api/sessions/current")
 
 
+def _walk_favourites(browser) -> None:
+    browser.delete("/api/sessions/current")
+    clock.advance(timedelta(minutes=2))
+    assert browser.register(new_citizen(name="周收藏")).status == 201
+    for _ in range(2):
+        assert browser.request("PUT", "/api/favourites/SB0001").status == 200
+    assert browser.get("/hall/personal").status == 200
+    assert browser.get("/api/favourites").status == 200
+    for _ in range(2):
+        assert browser.delete("/api/favourites/SB0001").status == 200
+    browser.delete("/api/sessions/current")
+    # 公示公告: published (as the ops command does), listed and read.
+    from chalicelib.flows import notices
+
+    notice = notices.publish("系统维护公告", "本周六夜间系统维护。", "江苏省人力资源和社会保障厅", clock.now())
+    assert browser.get("/hall/notices").status == 200
+    assert browser.get(f"/hall/notices/{notice.notice_id}").status == 200
+
+
 def _walk_recovery(browser) -> None:
     import re
 
@@ -347,6 +371,53 @@ def _walk_recovery(browser) -> None:
     new = "Recover#2025ok"
     done = browser.post("/api/recoveries/current/password", {"password": new, "password_confirm": new})
     assert done.status == 200, done.body
+
+
+def _walk_cases(browser) -> None:
+    from tests.functional.test_cases import FIELDS, SERVICE, finish
+
+    citizen = new_citizen(name="孙丽")
+    with _base_library_of(citizen):
+        assert browser.register(citizen).status == 201
+    body = {"idempotency_key": "walk-cases-0123456789", "fields": FIELDS}
+    case_id = browser.post(f"/api/services/{SERVICE}/applications", body).body["case"]["case_id"]
+    assert browser.post(f"/api/services/{SERVICE}/applications", body).status == 200
+    for status in ("handling", "finished", "due"):
+        assert browser.get(f"/api/cases?status={status}").status == 200
+    assert browser.get("/user").status == 200
+    assert browser.get(f"/services/{SERVICE}/apply").status == 200
+    assert finish(browser, case_id).status == 200
+    assert browser.get(f"/user/cases/{case_id}").status == 200
+    assert browser.post(f"/api/cases/{case_id}/evaluation", {"grade": "satisfied"}).status == 200
+    assert browser.post(f"/api/cases/{case_id}/evaluation", {"grade": "satisfied"}).status == 409
+    browser.delete("/api/sessions/current")
+
+
+def _base_library_of(citizen):
+    """The base library holding ``citizen`` for a while (so they register as 实名用户)."""
+    import json
+    import os
+    import tempfile
+    from contextlib import contextmanager
+
+    @contextmanager
+    def holding():
+        saved = os.environ.get("HALL_LOCAL_BASE_LIBRARY_PATH")
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "citizens.json")
+            person = {"name": citizen.name, "id_type": citizen.id_type, "id_number": citizen.id_number}
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump({"base_library": [person]}, f, ensure_ascii=False)
+            os.environ["HALL_LOCAL_BASE_LIBRARY_PATH"] = path
+            try:
+                yield
+            finally:
+                if saved is None:
+                    os.environ.pop("HALL_LOCAL_BASE_LIBRARY_PATH", None)
+                else:
+                    os.environ["HALL_LOCAL_BASE_LIBRARY_PATH"] = saved
+
+    return holding()
 
 
 def _app():

@@ -11,6 +11,7 @@ def test_the_catalogue_holds_what_the_home_page_shows():
     assert "高校毕业生" in offer.personas
     assert [tab.label for tab in offer.hot_services] == ["就业创业", "社会保险", "人才人事", "劳动关系", "社会保障卡"]
     assert all(tab.services for tab in offer.hot_services)
+    assert "工伤认定" in [s.name for s in offer.hot_services[1].services]
     assert all(len(theme.icon) == 1 for theme in offer.themes)
 
 

@@ -10,6 +10,8 @@ import { start as accountSecurity } from "./account-security.js";
 import { start as apiForm } from "./api-form.js";
 import { start as appeal, startLookup as appealLookup, startTicket as appealTicket } from "./appeal.js";
 import { start as captchaDialog } from "./captcha-dialog.js";
+import { start as favourite } from "./catalogue.js";
+import { start as caseApply, startDevBackOffice as devBackOffice, startEvaluation as caseEvaluation } from "./cases.js";
 import { start as comingSoon } from "./coming-soon.js";
 import { start as devAppQr } from "./dev-app-qr.js";
 import { start as devEssc } from "./dev-essc.js";
@@ -23,6 +25,7 @@ import { focusOnLoad, startFace as profileFace } from "./profile.js";
 import { start as qrLogin } from "./qr-login.js";
 import { start as recovery } from "./recovery.js";
 import { start as smsCode } from "./sms-code.js";
+import { start as statementCheck } from "./statement-check.js";
 import { startLink as tabLink, start as tabs } from "./tabs.js";
 
 export const COMPONENTS = {
@@ -34,20 +37,25 @@ export const COMPONENTS = {
   "appeal-lookup": appealLookup,
   "appeal-ticket": appealTicket,
   "captcha-dialog": captchaDialog,
+  "case-apply": caseApply,
+  "case-evaluation": caseEvaluation,
   "coming-soon": comingSoon,
   "dev-app-qr": devAppQr,
+  "dev-back-office": devBackOffice,
   "dev-essc": devEssc,
   "dev-face": devFace,
   disclosure,
   "essc-login": esscLogin,
   "face-check": faceCheck,
   "family-numbers": familyNumbers,
+  favourite,
   "focus-on-load": focusOnLoad,
   logout,
   "profile-face": profileFace,
   "qr-login": qrLogin,
   recovery,
   "sms-code": smsCode,
+  "statement-check": statementCheck,
   tabs,
   "tab-link": tabLink,
 };
