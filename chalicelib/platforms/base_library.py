@@ -18,14 +18,12 @@ gets ``UNAVAILABLE`` and the account starts at level 1, to be raised later
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import secrets
 from enum import Enum
 from typing import Protocol
 
-from chalicelib import clock, settings
+from chalicelib import settings
+from chalicelib.platforms.signed_http import PlatformUnavailable, SignedPlatform, sign
 
 __all__ = ["BaseLibrary", "HttpBaseLibrary", "LocalBaseLibrary", "Verdict", "library", "sign"]
 
@@ -40,76 +38,23 @@ class BaseLibrary(Protocol):
     def verify(self, id_type: str, id_number: str, name: str) -> Verdict: ...
 
 
-def sign(secret: bytes, app_id: str, timestamp: str, nonce: str, body: bytes) -> str:
-    """The platform's signature: HMAC-SHA256 over the request's identity and body digest."""
-    message = "\n".join([app_id, timestamp, nonce, hashlib.sha256(body).hexdigest()]).encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-
 # The platform's answers; "not_found" (no such citizen) counts as no match.
 _RESULTS = {"match": Verdict.MATCH, "mismatch": Verdict.MISMATCH, "not_found": Verdict.MISMATCH}
 
 
-class HttpBaseLibrary:
+class HttpBaseLibrary(SignedPlatform):
     PATH = "/api/identity/verify"
-    #: Largest clock difference accepted between the hall and the platform.
-    MAX_SKEW_SECONDS = 300
-
-    def __init__(self, base_url: str, app_id: str, secret: bytes, timeout: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.app_id = app_id
-        self.secret = secret
-        self.timeout = timeout
 
     def verify(self, id_type: str, id_number: str, name: str) -> Verdict:
-        import http.client
-        import urllib.error
-        import urllib.request
-
-        body = json.dumps({"id_type": id_type, "id_number": id_number, "name": name}, ensure_ascii=False).encode()
-        # The hall's one clock (tests move it), as for every other time the hall reads.
-        timestamp, nonce = str(clock.to_epoch(clock.now())), secrets.token_hex(8)
         try:
-            request = urllib.request.Request(  # noqa: S310 - the URL comes from settings
-                self.base_url + self.PATH,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    "X-App-Id": self.app_id,
-                    "X-Timestamp": timestamp,
-                    "X-Nonce": nonce,
-                    "X-Signature": sign(self.secret, self.app_id, timestamp, nonce, body),
-                },
-            )
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer = response.read()
-                headers = response.headers
-        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError):
-            # Unreachable, refused (HTTP 4xx/5xx), garbled or misconfigured: never block registration.
-            return Verdict.UNAVAILABLE
-        if not self._authentic(answer, headers, nonce):
-            return Verdict.UNAVAILABLE
+            answer = self.post(self.PATH, {"id_type": id_type, "id_number": id_number, "name": name})
+        except PlatformUnavailable:
+            return Verdict.UNAVAILABLE  # never block registration
         try:
             result = json.loads(answer).get("result")
         except (ValueError, AttributeError):
             return Verdict.UNAVAILABLE
         return _RESULTS.get(result, Verdict.UNAVAILABLE) if isinstance(result, str) else Verdict.UNAVAILABLE
-
-    def _authentic(self, answer: bytes, headers, nonce: str) -> bool:
-        """The answer is signed with our shared secret, for this request, and recent."""
-        their_timestamp = headers.get("X-Timestamp", "")
-        their_nonce = headers.get("X-Nonce", "")
-        signature = headers.get("X-Signature", "")
-        expected = sign(self.secret, self.app_id, their_timestamp, their_nonce, answer)
-        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-            return False
-        if not hmac.compare_digest(nonce.encode(), their_nonce.encode("utf-8", "replace")):
-            return False
-        try:
-            return abs(clock.now().timestamp() - int(their_timestamp)) <= self.MAX_SKEW_SECONDS
-        except ValueError:
-            return False
 
 
 class LocalBaseLibrary:

@@ -5,7 +5,7 @@ read through this interface; the hall keeps no copy. One call answers one citize
 of one kind, every year the systems hold (the hall filters by year). Two implementations:
 
 * :class:`HttpSiRecords` talks to the provincial platform over HTTPS with a signed request,
-  as the base library does (``base_library.sign``: HMAC-SHA256 over app id, timestamp, nonce
+  as the base library does (``platforms/signed_http.py``: HMAC-SHA256 over app id, timestamp, nonce
   and body digest), and checks the answer's signature, nonce and freshness the same way.
 * :class:`LocalSiRecords` answers from ``demo/si_records.json`` (fictional people), expanding
   each person's jobs into monthly records with the file's contribution rates; deterministic
@@ -17,15 +17,14 @@ A platform that cannot be reached, or answers what it should not, raises
 
 from __future__ import annotations
 
-import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import Protocol
 
-from chalicelib import clock, settings
+from chalicelib import settings
+from chalicelib.platforms.signed_http import PlatformUnavailable, SignedPlatform
 
 __all__ = [
     "INSURANCES",
@@ -135,45 +134,15 @@ class SiRecords(Protocol):
 # -- production: the provincial platform over signed HTTPS ---------------------------------
 
 
-class HttpSiRecords:
+class HttpSiRecords(SignedPlatform):
     PATH = "/api/si/records"
-    MAX_SKEW_SECONDS = 300
-
-    def __init__(self, base_url: str, app_id: str, secret: bytes, timeout: float = 5.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.app_id = app_id
-        self.secret = secret
-        self.timeout = timeout
+    DEFAULT_TIMEOUT = 5.0
 
     def records(self, id_type: str, id_number: str, kind: RecordKind) -> list[Record]:
-        import http.client
-        import urllib.error
-        import urllib.request
-
-        from chalicelib.platforms.base_library import sign
-
-        body = json.dumps({"id_type": id_type, "id_number": id_number, "kind": kind.value}, ensure_ascii=False).encode()
-        timestamp, nonce = str(clock.to_epoch(clock.now())), secrets.token_hex(8)
         try:
-            request = urllib.request.Request(  # noqa: S310 - the URL comes from settings
-                self.base_url + self.PATH,
-                data=body,
-                method="POST",
-                headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    "X-App-Id": self.app_id,
-                    "X-Timestamp": timestamp,
-                    "X-Nonce": nonce,
-                    "X-Signature": sign(self.secret, self.app_id, timestamp, nonce, body),
-                },
-            )
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer = response.read()
-                headers = response.headers
-        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, OSError, ValueError) as exc:
-            raise RecordsUnavailable("unreachable") from exc
-        if not self._authentic(answer, headers, nonce):
-            raise RecordsUnavailable("unsigned answer")
+            answer = self.post(self.PATH, {"id_type": id_type, "id_number": id_number, "kind": kind.value})
+        except PlatformUnavailable as exc:
+            raise RecordsUnavailable(str(exc)) from exc
         try:
             items = json.loads(answer)["records"]
             records = [Record.from_wire(item) for item in items]
@@ -182,22 +151,6 @@ class HttpSiRecords:
         if kind is not RecordKind.PAYMENTS and any(r.insurance is not kind for r in records):
             raise RecordsUnavailable("records of another kind")
         return records
-
-    def _authentic(self, answer: bytes, headers, nonce: str) -> bool:
-        from chalicelib.platforms.base_library import sign
-
-        their_timestamp = headers.get("X-Timestamp", "")
-        their_nonce = headers.get("X-Nonce", "")
-        signature = headers.get("X-Signature", "")
-        expected = sign(self.secret, self.app_id, their_timestamp, their_nonce, answer)
-        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
-            return False
-        if not hmac.compare_digest(nonce.encode(), their_nonce.encode("utf-8", "replace")):
-            return False
-        try:
-            return abs(clock.now().timestamp() - int(their_timestamp)) <= self.MAX_SKEW_SECONDS
-        except ValueError:
-            return False
 
 
 # -- the local counterpart: fictional people from a data file --------------------------------

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib import clock
-from chalicelib.platforms import base_library
+from chalicelib.platforms import base_library, signed_http
 from chalicelib.platforms.base_library import HttpBaseLibrary, LocalBaseLibrary, Verdict
 from devtools.stubs import base_library_server
 from devtools.stubs.base_library_server import ANSWER_MODES, BaseLibraryStub
@@ -123,7 +123,7 @@ def test_an_unknown_app_id_is_rejected_by_the_platform(stub, secret):
 
 def test_a_replayed_nonce_is_rejected(stub, adapter, monkeypatch):
     # GIVEN an adapter that (wrongly) reuses one nonce
-    monkeypatch.setattr(base_library.secrets, "token_hex", lambda n: "0123456789abcdef")
+    monkeypatch.setattr(signed_http.secrets, "token_hex", lambda n: "0123456789abcdef")
     # WHEN it asks twice THEN the first answer stands and the replay is refused
     assert adapter.verify(*CHEN) is Verdict.MATCH
     assert adapter.verify(*CHEN) is Verdict.UNAVAILABLE
