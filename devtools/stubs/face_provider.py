@@ -11,45 +11,19 @@ public half when no provider key is configured.
 from __future__ import annotations
 
 import secrets
-from functools import cache
-from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools.stubs.dev_keys import DevSigningKey
 
-
-def _key_path() -> Path:
-    from chalicelib import settings
-
-    path = Path(settings.get().face_dev_signing_key_path)
-    return path if path.is_absolute() else ROOT / path
-
-
-@cache
-def _private_key(path: Path):
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    return load_pem_private_key(path.read_bytes(), password=None)
+_KEY = DevSigningKey("face_dev_signing_key_path")
 
 
 def private_key():
-    return _private_key(_key_path())
-
-
-@cache
-def _public_pem(path: Path) -> str:
-    from cryptography.hazmat.primitives import serialization
-
-    return (
-        _private_key(path)
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode("ascii")
-    )
+    return _KEY.private_key()
 
 
 def public_key_pem() -> str:
-    return _public_pem(_key_path())
+    return _KEY.public_key_pem()
 
 
 def read_qr(url: str) -> str:
