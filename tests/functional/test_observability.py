@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from chalicelib.errors import HallError
 from tests.support import new_citizen
@@ -130,7 +131,9 @@ def test_traces_carry_no_token_or_citizen_data(browser, tmp_path):
     import sys
     from pathlib import Path
 
-    # GIVEN a registered citizen
+    # GIVEN a registered citizen (and this test's environment, as it is now: the traced run gets
+    # exactly it; it was once seen without this test's table prefix in a full parallel run)
+    environment = dict(os.environ)
     citizen = new_citizen()
     assert browser.register(citizen).status == 201
     form = {"method": "password", "identifier": citizen.phone, "password": citizen.password}
@@ -138,13 +141,18 @@ def test_traces_carry_no_token_or_citizen_data(browser, tmp_path):
     # WHEN a browser and the app log in where every request is traced, as on Lambda
     out = tmp_path / "traced.json"
     root = Path(__file__).resolve().parents[2]
-    subprocess.run(
-        [sys.executable, "-c", _TRACED_LOGINS, str(out), json.dumps(form)], cwd=root, check=True, capture_output=True
+    ran = subprocess.run(
+        [sys.executable, "-c", _TRACED_LOGINS, str(out), json.dumps(form)],
+        cwd=root,
+        env=environment,
+        check=True,
+        capture_output=True,
     )
     seen = json.loads(out.read_text(encoding="utf-8"))
 
     # THEN both logins were traced (the handler's subsegment and the DynamoDB calls were sent)...
-    assert seen["browser"]["statusCode"] == 200 and seen["app"]["statusCode"] == 200, (seen["browser"], seen["app"])
+    answered = (seen["browser"]["statusCode"], seen["app"]["statusCode"])
+    assert answered == (200, 200), (answered, ran.stdout.decode()[-4000:], ran.stderr.decode()[-4000:])
     segments = [json.loads(s.split("\n", 1)[1]) for s in seen["segments"]]
     assert {s["name"] for s in segments} >= {"## chalicelib.handlers.login.login", "dynamodb"}
     # ...and no segment holds a token the answers carried, nor the citizen's own data
