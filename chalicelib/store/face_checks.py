@@ -17,7 +17,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.clock import from_epoch, to_epoch
 from chalicelib.domain.face_checks import CONSUMED, PASSED, PENDING
 from chalicelib.store import tables, writes
-from chalicelib.store.errors import StoreError, cancellation_codes
+from chalicelib.store.errors import StoreError, cancellation_codes, with_conflict_retries
 from chalicelib.store.models import FaceCheckRecordModel
 
 __all__ = ["WRITE_LABEL", "FaceCheck", "FaceCheckRefusedError", "NewFaceCheck", "consume", "create", "decide", "get"]
@@ -116,7 +116,8 @@ def decide(face_id: str, state: str, now: datetime, with_items: tuple = ()) -> N
     in the same transaction; FaceCheckRefusedError when the check was decided already or expired."""
     tables.ready()
     record = FaceCheckRecordModel
-    try:
+
+    def run() -> None:
         with TransactWrite(connection=tables.connection()) as tx:
             tx.update(
                 record(_key(face_id)),
@@ -125,6 +126,11 @@ def decide(face_id: str, state: str, now: datetime, with_items: tuple = ()) -> N
             )
             for extra in with_items:
                 extra.add_to(tx)
+
+    try:
+        # Two callbacks at once: the loser's transaction may be cancelled as a conflict; run
+        # again, it meets the decided state and is refused like any late callback.
+        with_conflict_retries(run)
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
             raise FaceCheckRefusedError(face_id) from exc
