@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -59,10 +60,36 @@ def tables(dynamodb, tmp_path, monkeypatch):
     clock.reset()
 
 
+class _RequestPerThread:
+    """In Lambda one container serves one request at a time, so Chalice keeps the request being
+    served on the app object. Tests race requests from threads inside one process; each thread
+    must see its own request, or two racing requests may both be served the other's body."""
+
+    _served = threading.local()
+
+    @property
+    def current_request(self):
+        return getattr(self._served, "request", None)
+
+    @current_request.setter
+    def current_request(self, request):
+        self._served.request = request
+
+    @property
+    def lambda_context(self):
+        return getattr(self._served, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, context):
+        self._served.context = context
+
+
 @pytest.fixture
 def app():
     from app import app as chalice_app
 
+    if not isinstance(chalice_app, _RequestPerThread):
+        chalice_app.__class__ = type("ChaliceRequestPerThread", (_RequestPerThread, type(chalice_app)), {})
     return chalice_app
 
 
