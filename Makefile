@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := .local/stamps
 
-.PHONY: run test test-fast bench load lint package clean setup browser-deps java pdf-deps
+.PHONY: run test test-fast bench load lint package statement-layer clean setup browser-deps java pdf-deps
 
 setup: java pdf-deps $(STAMP)/venv $(STAMP)/npm
 
@@ -68,6 +68,10 @@ load: setup
 # The prod Lambda package (chalice package, minus what the Lambda runtime provides), checked to import and serve.
 package: setup
 	$(PY) -m infra.package build/package
+
+# The prod function's "statement" Lambda layer: reportlab, fontTools and the 权益单 font (docs/deploy.md).
+statement-layer: setup
+	$(PY) -m infra.statement_layer build/statement-layer.zip
 
 lint: setup
 	$(VENV)/bin/ruff check .

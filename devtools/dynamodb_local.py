@@ -39,7 +39,7 @@ def port_in_use(port: int) -> bool:
         return False
 
 
-def wait_ready(port: int, timeout: float = 30.0, process: subprocess.Popen | None = None) -> None:
+def wait_ready(port: int, timeout: float = 120.0, process: subprocess.Popen | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:

@@ -39,6 +39,31 @@ ROOT = Path(__file__).resolve().parent.parent
 # API Gateway's own status for the answer it gives a request no route has.
 _NO_ROUTE = ("MISSING_AUTHENTICATION_TOKEN", 403)
 
+# A greedy route ("/{proxy+}") is the resource API Gateway matches last, for a path of any depth.
+GREEDY = "{proxy+}"
+
+
+class _GreedyRouteMatcher(local.RouteMatcher):
+    """Chalice's RouteMatcher, which matches ``/{proxy+}`` to one path segment only, with API
+    Gateway's rule added: a path no other route matches goes to the greedy route under it."""
+
+    def __init__(self, route_urls: list[str]) -> None:
+        super().__init__([url for url in route_urls if not url.endswith(GREEDY)])
+        self._greedy = sorted((url for url in route_urls if url.endswith(GREEDY)), key=len, reverse=True)
+
+    def match_route(self, url: str) -> local.MatchResult:
+        try:
+            return super().match_route(url)
+        except ValueError:
+            parsed = local.urlparse(url)
+            path = parsed.path.rstrip("/") or "/"
+            for route_url in self._greedy:
+                prefix = route_url[: -len(GREEDY)]
+                if path.startswith(prefix) and len(path) > len(prefix):
+                    query = local.parse_qs(parsed.query, keep_blank_values=True)
+                    return local.MatchResult(route_url, {"proxy": path[len(prefix) :]}, query)
+            raise
+
 
 class HallLocalGateway(local.LocalGateway):
     """Chalice's LocalGateway, with the hall's gateway responses where API Gateway answers by itself."""
@@ -46,15 +71,26 @@ class HallLocalGateway(local.LocalGateway):
     def __init__(self, app_object: Any, config: Any) -> None:
         super().__init__(app_object, config)
         self._routes = app_object.routes
+        self.event_converter._route_matcher = _GreedyRouteMatcher(list(app_object.routes))
 
     def handle_request(self, method: str, path: str, headers: dict, body: bytes | None) -> dict:
         if method == "OPTIONS" and not self._answers_options(method, path, headers, body):
+            return _gateway_answer(*_NO_ROUTE)
+        if method != "GET" and self._only_greedy(path):
+            # API Gateway cannot tell "no such path" from "no such method" on a greedy resource.
             return _gateway_answer(*_NO_ROUTE)
         try:
             return super().handle_request(method, path, headers, body)
         except local.ForbiddenError:
             # The hall has no authorizers, so this is LocalGateway's "no such route".
             return _gateway_answer(*_NO_ROUTE)
+
+    def _only_greedy(self, path: str) -> bool:
+        try:
+            matched = self.event_converter._route_matcher.match_route(path)
+        except ValueError:
+            return False
+        return matched.route.endswith(GREEDY)
 
     def _answers_options(self, method: str, path: str, headers: dict, body: bytes | None) -> bool:
         # Deployed, OPTIONS exists only where a route defines it or enables CORS (Chalice's preflight).

@@ -86,9 +86,27 @@ def gateway_responses() -> dict[str, Any]:
 
 
 def add_to_sam(sam: dict[str, Any]) -> None:
-    """Add the gateway responses to the REST API of a SAM template ``chalice package`` wrote."""
+    """Add the gateway responses to the REST API of a SAM template ``chalice package`` wrote,
+    and declare its greedy path parameters."""
     definition = sam["Resources"][REST_API]["Properties"]["DefinitionBody"]
     definition[EXTENSION] = gateway_responses()
+    name_greedy_parameters(definition)
+
+
+def name_greedy_parameters(definition: dict[str, Any]) -> None:
+    """Declare the path parameter of a greedy resource (``/{proxy+}`` takes ``proxy``), which
+    Chalice leaves out because its route pattern reads only ``{word}`` parameters. API Gateway
+    hands the function the matched rest of the path as ``pathParameters["proxy"]``."""
+    for path, operations in definition.get("paths", {}).items():
+        if not path.endswith("+}"):
+            continue
+        name = path[path.rindex("{") + 1 : -2]
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("in") == "path" and p.get("name") == name for p in parameters):
+                parameters.append({"name": name, "in": "path", "required": True, "type": "string"})
 
 
 @dataclass(frozen=True)

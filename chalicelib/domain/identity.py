@@ -107,6 +107,14 @@ def _birth_date(digits: str) -> date | None:
         return None
 
 
+def resident_birth_and_sex(number: str) -> tuple[date, str] | None:
+    """A validated 居民身份证号码's birth date and sex ("M" or "F": the 17th digit's parity)."""
+    born = _birth_date(number[6:14]) if len(number) == 18 else None
+    if born is None or number[16] not in ASCII_DIGITS:
+        return None
+    return born, "M" if int(number[16]) % 2 else "F"
+
+
 def _plausible_birth(digits: str, today: date) -> bool:
     born = _birth_date(digits)
     return born is not None and born.year >= 1900 and born <= today

@@ -7,7 +7,8 @@ The services are :mod:`chalicelib.catalogue.services`' data; 收藏 is the flow
 ``hall_region`` cookie (a region id, :data:`services.REGION_IDS`): a city's pages list the
 province's services and that city's own; without it, 省本级. A section of the navigation or
 footer that is not built yet still says 即将开放 (``/hall/<key>``), never a broken link; an
-unknown section or service code answers the HTML 404 page.
+unknown section or service code answers the HTML 404 page, and so does any other page URL no
+route has (:func:`unknown_page`, the greedy ``/{proxy+}`` route API Gateway tries last).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from chalice.app import Request
 
 from chalicelib import catalogue
 from chalicelib.catalogue import services
+from chalicelib.errors import HallError
 from chalicelib.handlers import pages, web
 from chalicelib.observability import tracer
 
@@ -287,3 +289,17 @@ def remove_favourite(code):
     service = services.get(removed)
     name = service.name if service else removed
     return {"code": removed, "favourite": False, "message": f"已取消收藏“{name}”"}
+
+
+@bp.route("/{proxy+}", methods=["GET"])
+def unknown_page():
+    """A GET of a path no other route has: the HTML 404 page, or the JSON ``not_found`` for an
+    API path. API Gateway matches the most specific resource first, so this greedy route sees only
+    what nothing else answers (locally, devtools.local_gateway plays that); other methods on such a
+    path get API Gateway's ``not_found`` gateway response."""
+    request = bp.current_request
+    # Chalice's request.path is the route ("/{proxy+}"); API Gateway passes the rest as "proxy".
+    asked = str((request.uri_params or {}).get("proxy") or "")
+    if asked == "api" or asked.startswith("api/"):
+        raise HallError.not_found()
+    return not_found_page(request)

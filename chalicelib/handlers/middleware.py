@@ -58,8 +58,10 @@ def _error_response(error: HallError, request_id: str) -> Response:
 def _is_chalice_error(response: Response) -> bool:
     body = response.body
     if response.status_code >= 500:
-        # Ours carry "code"; anything else at 5xx (Chalice's body, a debug traceback) must not leak.
-        return not (isinstance(body, dict) and "code" in body)
+        # Ours carry "code", or are a page the hall rendered (Chalice never answers HTML); anything
+        # else at 5xx (Chalice's body, a debug traceback) must not leak.
+        page = isinstance(body, str) and str(response.headers.get("Content-Type", "")).startswith("text/html")
+        return not (page or (isinstance(body, dict) and "code" in body))
     return response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "code" not in body
 
 

@@ -130,7 +130,16 @@ def agreement_page():
 
 @bp.route("/sitemap", methods=["GET"])
 def sitemap_page():
-    return render(bp.current_request, "sitemap.html")
+    from chalicelib.catalogue import services
+    from chalicelib.handlers.user_center import MENU
+
+    return render(
+        bp.current_request,
+        "sitemap.html",
+        themes=services.THEMES,
+        personas=services.PERSONAS,
+        user_menu=[item for item in MENU if item.built],
+    )
 
 
 # The catalogue's pages (/hall/<key>, /search, /services/<code>) are chalicelib.handlers.catalogue's.

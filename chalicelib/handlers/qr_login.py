@@ -60,3 +60,9 @@ def qr_page(qr_id):
 
         return dev_app.app_page(request, qr_id)
     return pages.render(request, "qr_app.html")
+
+
+@bp.route("/app", methods=["GET"])
+def app_download_page():
+    """下载江苏智慧人社APP: where to get the app and how to scan with it."""
+    return pages.render(bp.current_request, "qr_app.html", download=True)

@@ -62,9 +62,7 @@ def records_page(kind):
     except HallError as exc:
         if exc.code not in ("level_too_low", "family_number_not_found", "records_unavailable"):
             raise
-        # A 5xx page would be replaced by the middleware's JSON (it lets no 5xx body but its own
-        # through): the systems being unavailable is said in a 200 page with role="alert".
-        template, status = "user/records_refused.html", exc.status if exc.status < 500 else 200
+        template, status = "user/records_refused.html", exc.status
         values["refusal"] = exc
     return user_center.render_page(request, template, current=chosen.key, status=status, session=session, **values)
 

@@ -22,7 +22,9 @@ def shot(page: Page, name: str) -> None:
 
 
 # Values for path parameters that reach a page; any other parameter gets "x".
-PATH_VALUES = {"key": "personal", "code": "SB0001", "notice_id": "20261125150000-0003"}
+PATH_VALUES = {"key": "personal", "code": "SB0001", "notice_id": "20261125150000-0003", "proxy": "no/such/page"}
+# The greedy route's path: the HTML 404 page, a page like any other.
+NOT_FOUND_PATH = "/no/such/page"
 # Queries that show another state of the same page.
 PAGE_STATES = ["/appeal?type=phone_taken", "/login?tab=sms", "/login?tab=qr"]
 
@@ -35,7 +37,7 @@ def page_paths() -> list[str]:
 
     routes = (route for route, methods in app.routes.items() if "GET" in methods)
     paths = sorted(route for route in routes if not route.startswith(("/api/", "/static/")))
-    return [re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path) for path in paths] + PAGE_STATES
+    return [re.sub(r"\{(\w+)\+?\}", lambda m: PATH_VALUES.get(m.group(1), "x"), path) for path in paths] + PAGE_STATES
 
 
 def html_pages(page: Page):
@@ -43,7 +45,7 @@ def html_pages(page: Page):
     for path in page_paths():
         reply = page.goto(path)
         if reply is not None and reply.headers.get("content-type", "").startswith("text/html"):
-            assert reply.status == 200, path
+            assert reply.status == (404 if path == NOT_FOUND_PATH else 200), path
             yield path
 
 

@@ -178,11 +178,29 @@ def test_a_city_channel_adds_that_citys_own_services(page: Page):
 
 
 def test_an_unknown_service_or_section_answers_the_html_404_page(page: Page):
-    for path in ("/services/ZZ9999", "/hall/nowhere"):
+    for path in ("/services/ZZ9999", "/hall/nowhere", "/no/such/page", "/wp-login.php"):
         reply = page.goto(path)
         assert reply is not None and reply.status == 404
         expect(page.get_by_role("heading", level=1)).to_have_text("页面不存在")
         expect(page.get_by_role("main").get_by_role("link", name="返回大厅首页")).to_have_attribute("href", "/")
+
+
+def test_every_link_of_the_header_footer_home_and_sitemap_leads_somewhere_real(page: Page):
+    # GIVEN every same-site link a visitor can reach from the home page and the 网站地图
+    links: set[str] = set()
+    for start in ("/", "/sitemap"):
+        page.goto(start)
+        hrefs = page.eval_on_selector_all("a[href^='/']", "as => as.map(a => a.getAttribute('href'))")
+        links.update(href.split("#")[0] for href in hrefs if href.split("#")[0])
+    assert {"/hall/personal", "/hall/business", "/hall/notices", "/hall/region", "/user", "/verify"} <= links
+    for href in sorted(links):
+        # WHEN each is opened THEN it is a page (the user center's ask for login first), never an
+        # error and never 即将开放 (unit login, out of this hall, is the one exception)
+        reply = page.request.get(href, max_redirects=0)
+        assert reply.status in (200, 302, 303), (href, reply.status)
+        if reply.status == 200 and "text/html" in reply.headers.get("content-type", ""):
+            text = reply.text()
+            assert "即将开放" not in text or "单位登录" in text, href
 
 
 def test_notices_are_listed_and_open_on_their_own_page(page: Page):

@@ -131,18 +131,14 @@ def test_the_login_page_mirrors_the_manual_and_unbuilt_methods_say_coming_soon(p
     # 电子社保卡 (卡) is built: a link to 电子社保卡扫码登录 (tests/browser/test_essc_login.py).
     expect(other.get_by_role("link", name="电子社保卡")).to_have_attribute("href", "/login/essc")
     expect(other.get_by_role("link", name="电子社保卡")).not_to_contain_text("即将开放")
-    status = page.locator("#soon-status")
     expect(other.locator(".method-icon")).to_have_text(["卡", "苏", "支"])
 
-    # 扫码登录: the QR with the manual's text; 下载江苏智慧人社APP still 即将开放; 如何扫码？ shows the steps.
+    # 扫码登录: the QR with the manual's text; 下载江苏智慧人社APP says where to get it; 如何扫码？ shows the steps.
     page.get_by_role("tab", name="扫码登录").click()
     qr = page.get_by_role("tabpanel", name="扫码登录")
     expect(qr).to_contain_text("使用江苏智慧人社APP扫一扫功能扫码登录")
     expect(qr.get_by_role("img", name="扫码登录二维码")).to_be_visible()
-    download = qr.get_by_role("button", name="下载江苏智慧人社APP（即将开放）")
-    expect(download).to_be_visible()
-    download.click()
-    expect(status).to_contain_text("即将开放")
+    expect(qr.get_by_role("link", name="下载江苏智慧人社APP")).to_have_attribute("href", "/app")
     how = qr.get_by_role("button", name="如何扫码？")
     expect(how).to_have_attribute("aria-expanded", "false")
     how.click()

@@ -42,7 +42,9 @@ def si_records(tmp_path, monkeypatch):
     data["people"] = {}
     data["through"] = "2021-12"
 
-    def add(citizen, unit="南京测试科技有限公司", from_="2018-03", base=6000, arrears=()):
+    def add(citizen, unit="南京测试科技有限公司", from_="2018-03", base=6000, arrears=(), through=None):
+        if through:
+            data["through"] = through  # the month the systems' records run to
         data["people"][f"{citizen.id_type}:{citizen.id_number}"] = {
             "jobs": [{"unit": unit, "from": from_, "to": None, "base": base, "raise": 0, "injury_rate": 0.004}],
             "arrears": list(arrears),
@@ -164,7 +166,9 @@ def test_the_systems_unavailable_is_said(browser, base_library, si_records, monk
     reply = browser.get("/api/records/payments")
     assert reply.status == 503 and reply.body["code"] == "records_unavailable"
     page = browser.get("/user/records/payments")
-    assert page.status == 200 and "社保信息系统暂不可用" in _html(page)
+    # THEN the page says so with 503 (a page the hall rendered, not a crash)
+    assert page.status == 503 and "社保信息系统暂不可用" in _html(page)
+    assert "Content-Security-Policy" in page.headers and "internal_error" not in _html(page)
 
 
 # -- 亲情号: the binder's read-only view ---------------------------------------------------
@@ -407,3 +411,61 @@ def test_the_binders_pdf_masks_the_relatives_name(browser, base_library, si_reco
     assert status == 200
     text = _pdf_text(pdf, tmp_path)
     assert "陈*" in text and "陈母亲" not in text and mother.id_number not in text
+
+
+# -- 推荐: the personas the citizen's own records suggest -----------------------------------
+
+
+@pytest.fixture
+def recommended_for(monkeypatch):
+    """The personas each 推荐 of the user-center home was ranked for."""
+    from chalicelib.catalogue import services
+
+    asked: list[tuple[str, ...]] = []
+    real = services.recommend
+
+    def spy(level, **kw):
+        asked.append(tuple(kw.get("personas", ())))
+        return real(level, **kw)
+
+    monkeypatch.setattr(services, "recommend", spy)
+    return asked
+
+
+def test_recommendations_are_ranked_for_the_personas_the_records_suggest(
+    browser, base_library, si_records, recommended_for
+):
+    from chalicelib import clock
+
+    # GIVEN a 实名 citizen in work: the systems' records run to this month
+    real_name_user(browser, base_library, si_records, through=f"{clock.now():%Y-%m}")
+    # WHEN they open 个人中心 THEN 推荐 is ranked for a 就业人员
+    assert browser.get("/user").status == 200
+    assert recommended_for[-1] == ("就业人员",)
+
+
+def test_a_retirees_recommendations_are_ranked_for_a_retiree(browser, base_library, si_records, recommended_for):
+    # GIVEN a man born in 1958 whose records stop in 2021-12
+    retiree = new_citizen(name="孙退休", id_number=make_resident_id(birth="19580101"))
+    si_records(base_library(retiree))
+    assert browser.register(retiree).status == 201
+    # WHEN he opens 个人中心 THEN 推荐 is ranked for a 退休人员
+    assert browser.get("/user").status == 200
+    assert recommended_for[-1] == ("退休人员",)
+
+
+def test_without_records_recommendations_still_come(browser, base_library, si_records, recommended_for, monkeypatch):
+    # GIVEN a citizen below 实名 (no records are asked for) THEN 推荐 has no personas
+    assert browser.register(new_citizen(name="王五")).status == 201
+    assert browser.get("/user").status == 200
+    assert recommended_for[-1] == ()
+    # AND a 实名 citizen while the systems are unavailable: the page stands, without personas
+    browser.delete("/api/sessions/current")
+    real_name_user(browser, base_library, si_records, name="赵六")
+    monkeypatch.setenv("HALL_SI_RECORDS", "http")
+    monkeypatch.setenv("HALL_SI_RECORDS_URL", "http://127.0.0.1:9")
+    from chalicelib import crypto
+
+    monkeypatch.setattr(crypto, "platform_secret", lambda name: b"k" * 32)
+    assert browser.get("/user").status == 200
+    assert recommended_for[-1] == ()

@@ -164,6 +164,15 @@ def test_given_an_unknown_path_when_called_with_any_method_then_not_found_in_the
         for method in (*METHODS, "OPTIONS"):
             # WHEN they are called
             reply = browser.request(method, path, {} if method in {"POST", "PUT", "PATCH"} else None)
+            if method == "GET":
+                # THEN the greedy route answers: a page URL gets the HTML 404 page, an API path
+                # not_found in the one shape, with the app's headers (HSTS where served over HTTPS)
+                if path.startswith("/api/"):
+                    _assert_error_shape(reply, 404, "not_found")
+                else:
+                    assert reply.status == 404 and "页面不存在" in reply.body["_text"]
+                _assert_secured(reply)
+                continue
             # THEN the answer is 404 not_found in the one shape, with the headers (API Gateway's
             # own "Missing Authentication Token" never shows)
             _assert_error_shape(reply, 404, "not_found")
@@ -172,8 +181,11 @@ def test_given_an_unknown_path_when_called_with_any_method_then_not_found_in_the
 
 
 def test_given_a_route_when_called_with_a_method_it_lacks_then_method_not_allowed(app, browser):
-    # GIVEN every route and a method it does not serve
+    # GIVEN every route and a method it does not serve (on the greedy "/{proxy+}", API Gateway
+    # cannot tell a missing method from a missing path: the test above has it answer not_found)
     for route, entries in app.routes.items():
+        if route.endswith("+}"):
+            continue
         method = next(m for m in METHODS if m not in entries)
         # WHEN it is called that way
         reply = browser.request(method, _concrete(route), {} if method in {"POST", "PUT", "PATCH"} else None)

@@ -88,3 +88,15 @@ def test_given_the_sam_template_chalice_writes_when_packaged_then_the_rest_api_g
     definition = json.loads(sam_path.read_text(encoding="utf-8"))["Resources"]["RestAPI"]["Properties"]
     assert definition["DefinitionBody"][gateway.EXTENSION] == gateway.gateway_responses()
     assert set(definition["DefinitionBody"][gateway.EXTENSION]) == set(gateway.RESPONSES)
+
+
+def test_given_the_greedy_page_route_when_packaged_then_its_path_parameter_is_declared_as_api_gateway_names_it():
+    # GIVEN a definition as `chalice package` writes it (no parameters for "/{proxy+}")
+    definition = {"paths": {"/{proxy+}": {"get": {"responses": {}}}, "/services/{code}": {"get": {"parameters": []}}}}
+    # WHEN the gateway's additions are made
+    gateway.name_greedy_parameters(definition)
+    # THEN the greedy resource declares "proxy" (what API Gateway puts in pathParameters); others are untouched
+    assert definition["paths"]["/{proxy+}"]["get"]["parameters"] == [
+        {"name": "proxy", "in": "path", "required": True, "type": "string"}
+    ]
+    assert definition["paths"]["/services/{code}"]["get"]["parameters"] == []
