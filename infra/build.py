@@ -242,8 +242,8 @@ def build_template() -> dict[str, Any]:
 
 
 def render() -> str:
-    # One space per level: still one key per line for review, and a quarter smaller than two, so
-    # the template stays under `aws cloudformation deploy`'s 51,200-byte inline limit (seven tables).
+    # One space per level: still one key per line for review, and a quarter smaller than two
+    # (docs/deploy.md deploys it through an artifact bucket: CloudFormation's 1 MB limit).
     return json.dumps(build_template(), indent=1, ensure_ascii=False) + "\n"
 
 
