@@ -988,6 +988,65 @@ def _revoke_others(h: Harness, state) -> None:
         raise AssertionError(f"the other session was not ended: {reply.body}")
 
 
+# -- 个人用户中心: cases, favourites, records -------------------------------------------------
+
+# 高校毕业生接收手续办理 (实名用户) and its form, as tests/functional/test_cases.py applies.
+APPLY_SERVICE = "JY0001"
+APPLY_FIELDS = {"school_or_employer": "南京大学", "major": "计算机科学与技术", "contact_phone": "13800001111"}
+
+
+def _real_name(h: Harness):
+    """A 实名 citizen (known to the base library), logged in."""
+    browser = h.browser()
+    citizen = h.known_to_base_library(h.citizen())
+    expect(browser.register(citizen), 201)
+    return browser, citizen
+
+
+def _application(browser):
+    import uuid
+
+    body = {"idempotency_key": uuid.uuid4().hex, "fields": APPLY_FIELDS}
+    return expect(browser.post(f"/api/services/{APPLY_SERVICE}/applications", body), 201)
+
+
+def _apply(h: Harness, state) -> None:
+    browser, _ = state
+    _application(browser)
+
+
+def _finished_case(h: Harness):
+    from chalicelib import clock
+    from devtools.stubs import back_office
+
+    browser, _ = _real_name(h)
+    case_id = _application(browser).body["case"]["case_id"]
+    expect(browser.post("/api/back-office/callback", back_office.callback(case_id, clock.to_epoch(clock.now()))), 200)
+    return browser, case_id
+
+
+def _evaluate(h: Harness, state) -> None:
+    browser, case_id = state
+    expect(browser.post(f"/api/cases/{case_id}/evaluation", {"grade": "satisfied"}), 200)
+
+
+def _cards(h: Harness, state) -> None:
+    browser, _ = state
+    reply = expect(browser.get("/api/cases"), 200)
+    if not reply.body.get("cards"):
+        raise AssertionError(f"no cards: {reply.body}")
+
+
+def _favourite(h: Harness, state) -> None:
+    browser, _ = state
+    expect(browser.request("PUT", f"/api/favourites/{APPLY_SERVICE}"), 200)
+
+
+def _records(h: Harness, state) -> None:
+    browser, _ = state
+    expect(browser.get("/api/records/payments"), 200)
+
+
 FLOWS: tuple[Flow, ...] = (
     Flow(
         "captcha",
@@ -1370,6 +1429,49 @@ FLOWS: tuple[Flow, ...] = (
         "the session (GetItem) + the account's sessions (Query by_account) + the others' deletes with the "
         "OtherSessionsRevoked event in the same BatchWriteItem (25 a call): 2 + ⌈(S + 1)/25⌉. Today 4: the "
         "event is its own PutItem after the batch",
+    ),
+    Flow(
+        "在线办理 (POST /api/services/{code}/applications)",
+        _real_name,
+        _apply,
+        2,
+        "the session (GetItem) + one transaction: the case, its 办件编号 and client key claimed, the 办理中 "
+        "counter (the form is checked against the catalogue in memory)",
+        Exactly(2),
+    ),
+    Flow(
+        "好差评 (POST /api/cases/{case_id}/evaluation)",
+        _finished_case,
+        _evaluate,
+        2,
+        "the session (GetItem) + one transaction: the evaluation written on condition it is not there yet, "
+        "the 待评价 counter down. Today 3: the case is read again after the transaction for the answer's view",
+    ),
+    Flow(
+        "办件 cards 办理中/已办结/待评价 (GET /api/cases)",
+        _real_name,
+        _cards,
+        3,
+        "the session (GetItem) + the account's counters item (GetItem: the three counts, never by reading "
+        "the cases) + one Query of the first list's first page (the LSI by status)",
+        Exactly(3),
+    ),
+    Flow(
+        "收藏 (PUT /api/favourites/{code})",
+        _real_name,
+        _favourite,
+        2,
+        "the session (GetItem) + one conditional put of the favourite (idempotent)",
+        Exactly(2),
+    ),
+    Flow(
+        "records list 我的缴费记录 (GET /api/records/payments)",
+        _real_name,
+        _records,
+        2,
+        "the session (GetItem) + the account (GetItem, for the ID the social-insurance systems are asked "
+        "with); the records themselves are one call to those systems, not DynamoDB",
+        Exactly(2),
     ),
     Flow(
         f"lockout cleanup ({CLEANUP_LOCKS} ended locks, {CLEANUP_HOURS} hours)",
