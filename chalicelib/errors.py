@@ -658,6 +658,11 @@ class HallError(ChaliceUnhandledError):
         return cls("method_not_allowed", 405, "不支持该请求方法")
 
     @classmethod
+    def application_limit(cls, retry_after: int) -> HallError:
+        # 在线办理: the day's applications of one account (guards/rate_limits.application_window).
+        return cls("application_limit", 429, "今日网上申请次数已达上限，请明日再试", retry_after=retry_after)
+
+    @classmethod
     def unsupported_media_type(cls) -> HallError:
         return cls("unsupported_media_type", 415, "请求格式不正确")
 

@@ -94,6 +94,8 @@ class Settings:
     )
     sms_daily_limit_per_phone: int = field(default=10, metadata=_env("HALL_SMS_DAILY_LIMIT", parse=int))
     sms_hourly_limit_per_client: int = field(default=30, metadata=_env("HALL_SMS_CLIENT_HOURLY_LIMIT", parse=int))
+    # 在线办理: applications one account may file in a China day (each reserved in its case's transaction).
+    applications_per_account_day: int = field(default=20, metadata=_env("HALL_APPLICATIONS_DAILY_LIMIT", parse=int))
     password_failures_per_client_hour: int = field(
         default=1000, metadata=_env("HALL_PASSWORD_FAILURES_CLIENT_HOURLY_LIMIT", parse=int)
     )

@@ -147,6 +147,19 @@ def name_checks_per_account(account_id: str, limit: int, ctx: RequestContext) ->
     return max(limit - hits, 0)
 
 
+def application_window(account_id: str, ctx: RequestContext) -> records.RateWindow:
+    """The day's window a 在线办理 application is counted in, inside its case's own transaction
+    (store.cases.create): a day's applications beyond the limit make no case."""
+    day, day_end = _china_day(ctx)
+    key = records.rate_window_key("applications_day", account_id, day)
+    return records.RateWindow(key, settings.get().applications_per_account_day, day_end)
+
+
+def application_window_full(window: records.RateWindow, ctx: RequestContext) -> None:
+    count("RateLimited", limit="applications_day")
+    raise HallError.application_limit(retry_after(window.ends_at, ctx.now))
+
+
 def family_checks_per_account(account_id: str, limit: int, ctx: RequestContext) -> None:
     """Reserve one of the day's 亲情号 checks against the base library before it is asked."""
     day, day_end = _china_day(ctx)

@@ -39,9 +39,11 @@ from chalicelib.store.models import (
     CaseModel,
     CaseNumberModel,
 )
+from chalicelib.store.records import RateWindow, add_hit
 
 __all__ = [
     "ApplicationKeyUsedError",
+    "ApplicationLimitError",
     "Case",
     "CaseNumberTakenError",
     "CasePage",
@@ -70,6 +72,10 @@ class CaseNumberTakenError(StoreError):
 
 class ApplicationKeyUsedError(StoreError):
     """This account already applied with this idempotency key (read it: :func:`get_application`)."""
+
+
+class ApplicationLimitError(StoreError):
+    """The account's window of applications (NewCase.window) is full: no case was made."""
 
 
 class CaseStateError(StoreError):
@@ -132,6 +138,7 @@ class NewCase:
     idempotency_key: str
     request_digest: str
     key_valid_until: datetime
+    window: RateWindow | None = None  # the account's day of applications, counted in the same write
 
 
 @dataclass(frozen=True)
@@ -246,11 +253,15 @@ def create(new: NewCase) -> Case:
                     | (CaseApplicationRecordModel.valid_until <= now)
                 ),
             )
+            if new.window is not None:
+                add_hit(tx, new.window)
 
-    # Order of the items as sent: puts (claim, case, application), then the update (counters).
-    failed = _run(run, ["claim", "case", "application", "counters"])
+    # Order of the items as sent: puts (claim, case, application), then the updates (counters, window).
+    failed = _run(run, ["claim", "case", "application", "counters", "window"])
     if "application" in failed:
         raise ApplicationKeyUsedError(new.idempotency_key)
+    if "window" in failed:
+        raise ApplicationLimitError(new.account_id)
     if failed:
         raise CaseNumberTakenError(new.case_id)
     return _case(case)

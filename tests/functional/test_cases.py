@@ -144,6 +144,43 @@ def test_retries_at_once_make_one_case(browser, base_library):
     assert counts(browser)["handling"] == 1
 
 
+def test_an_account_files_at_most_its_days_applications_even_at_once(browser, base_library, monkeypatch):
+    from chalicelib.context import RequestContext
+    from chalicelib.errors import HallError
+    from chalicelib.flows.user_center import cases
+
+    # GIVEN a day's limit of 3 applications per account
+    monkeypatch.setenv("HALL_APPLICATIONS_DAILY_LIMIT", "3")
+    citizen = real_name_citizen(browser, base_library)
+    session = _session(browser)
+    outcomes, barrier = [], threading.Barrier(6)
+
+    def attempt():
+        form = cases.ApplicationForm(idempotency_key=_key(), fields=FIELDS)
+        barrier.wait()
+        try:
+            outcomes.append(cases.apply(session, SERVICE, form, RequestContext(client_ip="198.51.100.3"))[1])
+        except HallError as exc:
+            outcomes.append(exc.code)
+
+    # WHEN six different applications arrive at once
+    threads = [threading.Thread(target=attempt) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # THEN three make cases and three are refused, counted before any case is made
+    assert sorted(map(str, outcomes)) == ["True"] * 3 + ["application_limit"] * 3, outcomes
+    assert counts(browser)["handling"] == 3
+    refused = apply(browser)
+    assert refused.status == 429 and refused.body["code"] == "application_limit"
+    assert int(refused.headers["Retry-After"]) > 0
+    # AND the next China day there is room again
+    clock.advance(timedelta(days=1))
+    assert browser.login_password(citizen.id_number, citizen.password).status == 200
+    assert apply(browser).status == 201
+
+
 def test_the_form_is_read_by_the_services_fields(browser, base_library):
     real_name_citizen(browser, base_library)
     reply = apply(browser, fields={"school_or_employer": "南京大学", "contact_phone": "12345"})

@@ -30,6 +30,7 @@ from chalicelib.context import RequestContext
 from chalicelib.domain import cases as rules
 from chalicelib.domain.levels import AuthLevel, LevelShortfall, shortfall
 from chalicelib.errors import HallError
+from chalicelib.guards import rate_limits
 from chalicelib.observability import logger
 from chalicelib.store import cases as store
 
@@ -133,6 +134,7 @@ def apply(session, code: str, form: ApplicationForm, ctx: RequestContext) -> tup
     if errors:
         raise HallError.validation_failed(errors)
     digest = _digest(service.code, values)
+    window = rate_limits.application_window(session.account_id, ctx)  # counted in the case's transaction
     for _ in range(3):
         new = store.NewCase(
             case_id=rules.new_case_id(now.astimezone(CHINA).date()),
@@ -146,6 +148,7 @@ def apply(session, code: str, form: ApplicationForm, ctx: RequestContext) -> tup
             idempotency_key=key,
             request_digest=digest,
             key_valid_until=now + KEY_LIFETIME,
+            window=window,
         )
         try:
             case = store.create(new)
@@ -153,6 +156,8 @@ def apply(session, code: str, form: ApplicationForm, ctx: RequestContext) -> tup
             continue  # another case holds the number drawn: draw again
         except store.ApplicationKeyUsedError:
             return _earlier_application(session, key, digest), False
+        except store.ApplicationLimitError:
+            rate_limits.application_window_full(window, ctx)
         logger.append_keys(case_created=True)
         return _view(case), True
     raise HallError.internal_error()
