@@ -1061,16 +1061,19 @@ FLOWS: tuple[Flow, ...] = (
         _sms_send_setup,
         _sms_send,
         4,
-        "spend the captcha + client hour window + phone day window + store the code; each must hold on its own "
+        "spend the captcha + the caps (client hour and day, phone day with its minute, number block day: one "
+        "conditional transaction) + the hall's hourly budget (its own update: one item every send shares, in "
+        "a transaction it would conflict with every other send) + store the code; each must hold on its own "
         "(a wrong captcha is spent, a limit counts even when the send then fails)",
     ),
     Flow(
         "registration",
         _registration_setup,
         _registration,
-        3,
-        "SMS code: count the try before comparing + mark used (2); account, ID/phone claims, family check, "
-        "session and audit event in one transaction (1)",
+        2,
+        "SMS code: count the try before comparing (1); the code used, account, ID/phone claims, family check, "
+        "session and audit event in one transaction (1). Today 3: the browser is recorded as a device seen "
+        "on the account (登录保护's step-up) in its own write after the registration",
         WritesInOneTransaction(("accounts", "claims", "sessions", "audit_events")),
     ),
     Flow(
@@ -1097,8 +1100,10 @@ FLOWS: tuple[Flow, ...] = (
         "SMS login",
         _sms_login_setup,
         _sms_login,
-        5,
-        "SMS code: count the try + mark used (2) + phone claim → account id + account + session transaction",
+        6,
+        "the client's hourly window of SMS-code logins, reserved before the code is checked (1) + SMS code: "
+        "count the try + mark used (2) + phone claim → account id + account + session transaction (the "
+        "window's hit given back in it)",
     ),
     Flow("logout", _logged_in, _logout, 1, "delete the session"),
     Flow(
@@ -1114,8 +1119,8 @@ FLOWS: tuple[Flow, ...] = (
         _qr_shown,
         _qr_create,
         1,
-        "one conditional PutItem of the QR flow record (id unused); the browser's secret goes to a cookie, "
-        "its hash into that record",
+        "one TransactWriteItems: the QR flow record (id unused) and a hit in the address's hourly window of "
+        "QR records (room left); the browser's secret goes to a cookie, its hash into that record",
         AtMost(1),
     ),
     Flow(
@@ -1356,8 +1361,8 @@ FLOWS: tuple[Flow, ...] = (
         _ticket,
         2,
         "the code's try counted before comparing + code used, the phone's tickets today counted and the "
-        "ticket (one conditional transaction). Today 3: the code is marked used by the SMS code "
-        "repository's own conditional write; the SMS notice is the gateway, not DynamoDB",
+        "ticket (one conditional transaction: the code is spent in it, so a fault writes nothing); the SMS "
+        "notice is the gateway, not DynamoDB",
     ),
     Flow(
         "亲情号 bind (POST /api/family-numbers)",

@@ -22,3 +22,6 @@ class RequestContext:
     # its User-Agent, and the secret that binds a pending login to it (an HttpOnly cookie).
     user_agent: str = ""
     browser_secret: str | None = None
+    # The device's own random id (the long-lived HttpOnly ``hall_device`` cookie, or an app's
+    # ``X-Hall-Device`` header): 登录保护's risk step-up asks whether it logged in before.
+    device_id: str | None = None

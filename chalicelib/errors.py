@@ -72,6 +72,23 @@ class HallError(ChaliceUnhandledError):
     def internal_error(cls) -> HallError:
         return cls("internal_error", 500, "系统繁忙，请稍后再试")
 
+    # -- faults a retry can cure (handlers/client_retries.py, chalicelib/idempotency.py) ------
+    @classmethod
+    def service_busy(cls, retry_after: int = 3) -> HallError:
+        # The hall's database was busy or out of reach after its own retries: nothing half-done
+        # was kept, and the same request may be sent again (with the same Idempotency-Key).
+        return cls("service_busy", 503, "当前访问人数较多，系统繁忙，请稍后重试", retry_after=retry_after)
+
+    @classmethod
+    def request_in_progress(cls, retry_after: int = 1) -> HallError:
+        # The same Idempotency-Key is being served by an earlier request right now.
+        return cls("request_in_progress", 409, "您的请求正在处理中，请勿重复提交", retry_after=retry_after)
+
+    @classmethod
+    def idempotency_key_reused(cls) -> HallError:
+        # The same Idempotency-Key came back with other values: a new submission needs a new key.
+        return cls("idempotency_key_reused", 422, "该请求已提交过，内容与原请求不一致，请刷新页面后重新填写")
+
     # -- sessions ------------------------------------------------------------------
     @classmethod
     def unauthenticated(cls) -> HallError:
@@ -107,6 +124,58 @@ class HallError(ChaliceUnhandledError):
     def login_flow_expired(cls) -> HallError:
         # A later step of a login that no longer exists (expired, used, or never begun).
         return cls("login_flow_expired", 400, "登录已失效，请重新登录")
+
+    # -- 登录保护: the second step of a password login, and turning it on or off ------------
+    @classmethod
+    def second_step_expired(cls) -> HallError:
+        # Never made, used, past its 5 minutes, or the password changed meanwhile.
+        return cls("second_step_expired", 400, "登录验证已失效，请重新登录")
+
+    @classmethod
+    def second_step_other_browser(cls) -> HallError:
+        return cls("second_step_other_browser", 403, "请在输入密码的浏览器中完成登录验证")
+
+    @classmethod
+    def second_step_code_invalid(cls, tries_left: int) -> HallError:
+        return cls(
+            "second_step_code_invalid",
+            401,
+            f"验证码错误，还可尝试{tries_left}次",
+            {"code": "验证码错误"},
+            tries_left=tries_left,
+        )
+
+    @classmethod
+    def second_step_exhausted(cls) -> HallError:
+        return cls("second_step_exhausted", 400, "验证码错误次数过多，请重新登录", {"code": "错误次数过多"})
+
+    @classmethod
+    def second_step_way_unavailable(cls) -> HallError:
+        # A way the step does not offer (an authenticator's code when the SMS code was turned on,
+        # a recovery code when none is left, more SMS codes than a step may send).
+        return cls("second_step_way_unavailable", 400, "该验证方式不可用，请选择其他验证方式")
+
+    @classmethod
+    def login_protection_code_invalid(cls) -> HallError:
+        return cls(
+            "login_protection_code_invalid",
+            400,
+            "动态验证码错误，请确认手机时间准确后重新输入",
+            {"code": "动态验证码错误"},
+        )
+
+    @classmethod
+    def login_protection_binding_expired(cls) -> HallError:
+        return cls("login_protection_binding_expired", 400, "绑定已超时，请重新扫码绑定")
+
+    @classmethod
+    def login_protection_needs_phone(cls) -> HallError:
+        return cls("login_protection_needs_phone", 400, "请先绑定移动电话")
+
+    @classmethod
+    def login_protection_changed(cls) -> HallError:
+        # The account changed between the read and the write (another tab, a password change).
+        return cls("login_protection_changed", 409, "登录保护设置已变更，请刷新页面后重试")
 
     # -- 扫码登录: the browser's poll (RFC 8628's words) and the app's scan ---------------
     @classmethod
@@ -173,7 +242,7 @@ class HallError(ChaliceUnhandledError):
     @classmethod
     def oidc_provider_unavailable(cls) -> HallError:
         # Not configured, the redirect URI not allowed, or the provider did not answer.
-        return cls("oidc_provider_unavailable", 503, "江苏政务登录暂不可用，请使用其他方式登录")
+        return cls("oidc_provider_unavailable", 503, "江苏政务登录暂不可用，请使用其他方式登录", retry_after=30)
 
     # -- 支付宝登录 (Alipay web authorization) --------------------------------------------
     @classmethod
@@ -193,7 +262,7 @@ class HallError(ChaliceUnhandledError):
     @classmethod
     def alipay_unavailable(cls) -> HallError:
         # Not configured, the redirect URI not allowed, the gateway unreachable, or it refused our request.
-        return cls("alipay_unavailable", 503, "支付宝登录暂不可用，请使用其他方式登录")
+        return cls("alipay_unavailable", 503, "支付宝登录暂不可用，请使用其他方式登录", retry_after=30)
 
     # -- 账号关联 (a federated login tied to an account) and 账号绑定 -----------------------
     @classmethod
@@ -277,7 +346,7 @@ class HallError(ChaliceUnhandledError):
     @classmethod
     def essc_platform_unavailable(cls) -> HallError:
         # The platform's public key is not configured.
-        return cls("essc_platform_unavailable", 503, "电子社保卡登录暂不可用，请使用其他方式登录")
+        return cls("essc_platform_unavailable", 503, "电子社保卡登录暂不可用，请使用其他方式登录", retry_after=30)
 
     # -- 人脸识别 (face verification): consent, the page's poll, the host's use, the callback -
     @classmethod
@@ -337,7 +406,7 @@ class HallError(ChaliceUnhandledError):
     @classmethod
     def face_provider_unavailable(cls) -> HallError:
         # The provider's public key is not configured.
-        return cls("face_provider_unavailable", 503, "人脸识别暂不可用，请稍后再试")
+        return cls("face_provider_unavailable", 503, "人脸识别暂不可用，请稍后再试", retry_after=10)
 
     @classmethod
     def captcha_required(cls) -> HallError:
@@ -391,13 +460,29 @@ class HallError(ChaliceUnhandledError):
 
     @classmethod
     def sms_daily_limit(cls, retry_after: int) -> HallError:
+        return cls("sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试", retry_after=retry_after)
+
+    @classmethod
+    def sms_unavailable(cls, retry_after: int = 60) -> HallError:
+        # The code was not delivered: it is void and the phone's send was given back.
+        return cls("sms_unavailable", 503, "短信发送失败，请稍后再试", retry_after=retry_after)
+
+    @classmethod
+    def sms_prefix_limit(cls, retry_after: int) -> HallError:
+        # The phone's 号段+地区 block reached its daily cap (SMS pumping sends to number ranges).
         return cls(
-            "sms_daily_limit", 429, "该移动电话今日获取验证码次数已达上限，请明日再试", retry_after=retry_after
+            "sms_prefix_limit",
+            429,
+            "该号段今日获取验证码次数已达上限，请明日再试或使用其他方式登录",
+            retry_after=retry_after,
         )
 
     @classmethod
-    def sms_unavailable(cls) -> HallError:
-        return cls("sms_unavailable", 503, "短信发送失败，请稍后再试")
+    def sms_budget_exhausted(cls, retry_after: int) -> HallError:
+        # The hall's hourly SMS budget is spent (an alarm has gone to the operators).
+        return cls(
+            "sms_budget_exhausted", 503, "短信验证码发送繁忙，请稍后再试或使用其他方式登录", retry_after=retry_after
+        )
 
     @classmethod
     def rate_limited(cls, retry_after: int) -> HallError:
@@ -456,9 +541,7 @@ class HallError(ChaliceUnhandledError):
 
     @classmethod
     def appeal_throttled(cls, retry_after: int) -> HallError:
-        return cls(
-            "appeal_throttled", 429, "该证件号码今日申诉次数已达上限，请明日再试", retry_after=retry_after
-        )
+        return cls("appeal_throttled", 429, "该证件号码今日申诉次数已达上限，请明日再试", retry_after=retry_after)
 
     @classmethod
     def appeal_not_needed(cls, kind: AppealType) -> HallError:
@@ -520,12 +603,12 @@ class HallError(ChaliceUnhandledError):
 
     @classmethod
     def base_library_unavailable(cls) -> HallError:
-        return cls("base_library_unavailable", 503, "基础库比对暂不可用，请稍后再试")
+        return cls("base_library_unavailable", 503, "基础库比对暂不可用，请稍后再试", retry_after=10)
 
     @classmethod
     def records_unavailable(cls) -> HallError:
         # The social-insurance systems (platforms/si_records.py) could not be asked.
-        return cls("records_unavailable", 503, "社保信息系统暂不可用，请稍后再试")
+        return cls("records_unavailable", 503, "社保信息系统暂不可用，请稍后再试", retry_after=10)
 
     # -- 亲情号 (family numbers) --------------------------------------------------------
     @classmethod
@@ -563,19 +646,20 @@ class HallError(ChaliceUnhandledError):
 
     @classmethod
     def family_number_already_yours(cls) -> HallError:
-        return cls(
-            "family_number_already_yours", 409, "您已绑定该亲情号", {"id_number": "您已绑定该证件号码为亲情号"}
-        )
+        return cls("family_number_already_yours", 409, "您已绑定该亲情号", {"id_number": "您已绑定该证件号码为亲情号"})
 
     @classmethod
     def family_number_not_found(cls) -> HallError:
         return cls("family_number_not_found", 404, "该亲情号不存在或已解绑")
 
     @classmethod
+    def application_limit(cls, retry_after: int) -> HallError:
+        # 在线办理: the day's applications of one account (guards/rate_limits.application_window).
+        return cls("application_limit", 429, "今日网上申请次数已达上限，请明日再试", retry_after=retry_after)
+
+    @classmethod
     def family_check_limit(cls, retry_after: int) -> HallError:
-        return cls(
-            "family_check_limit", 429, "今日亲情号比对次数已达上限，请明日再试", retry_after=retry_after
-        )
+        return cls("family_check_limit", 429, "今日亲情号比对次数已达上限，请明日再试", retry_after=retry_after)
 
     # -- 忘记密码找回 ---------------------------------------------------------------
     @classmethod
@@ -650,17 +734,26 @@ class HallError(ChaliceUnhandledError):
         # A bad signature, a stale timestamp or a reused nonce: the back office is told no more.
         return cls("back_office_callback_invalid", 401, "回调签名校验失败")
 
+    # -- 个人信息导出 and 账号注销 (data rights) ----------------------------------------------
+    @classmethod
+    def reauth_required(cls) -> HallError:
+        # No proof of a fresh 身份验证, or one used, expired, another account's or for another purpose.
+        return cls("reauth_required", 403, "请先验证身份，验证后5分钟内有效，仅可使用一次")
+
+    @classmethod
+    def cancellation_pending(cls) -> HallError:
+        return cls("cancellation_pending", 409, "您已申请注销账号，冷静期内无需重复申请")
+
+    @classmethod
+    def cancellation_not_pending(cls) -> HallError:
+        return cls("cancellation_not_pending", 409, "您的账号没有待处理的注销申请")
+
     # -- requests refused before a view runs ---------------------------------------
     # (Chalice's and API Gateway's own refusals, answered in our shape by
     # handlers/middleware.py and infra/gateway.py; body limits by handlers/web.py)
     @classmethod
     def method_not_allowed(cls) -> HallError:
         return cls("method_not_allowed", 405, "不支持该请求方法")
-
-    @classmethod
-    def application_limit(cls, retry_after: int) -> HallError:
-        # 在线办理: the day's applications of one account (guards/rate_limits.application_window).
-        return cls("application_limit", 429, "今日网上申请次数已达上限，请明日再试", retry_after=retry_after)
 
     @classmethod
     def unsupported_media_type(cls) -> HallError:

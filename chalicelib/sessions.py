@@ -8,7 +8,7 @@ table only tidies up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from chalicelib import crypto, settings
@@ -87,6 +87,7 @@ def resolve(token: str | None, now: datetime, client: str) -> SessionRecord | No
         expires = min(now + settings.get().session_idle, record.absolute_expires_at)
         if not session_store.touch(token_hash, now, expires):
             return None
+        record = replace(record, last_seen_at=now, expires_at=expires)  # what was just stored
     return record
 
 

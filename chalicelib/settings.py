@@ -44,6 +44,12 @@ def _keys_document(text: str) -> dict:
     return json.loads(base64.b64decode(text))
 
 
+def _crypto_suite(text: str) -> str:
+    from chalicelib import crypto_suites
+
+    return crypto_suites.get(text.strip()).name  # an unknown name fails loudly, at the first get()
+
+
 def _env(*names: str, parse: Callable[[str], Any] = str) -> dict[str, Any]:
     """Field metadata: the setting comes from the first of ``names`` that is set and not
     empty, parsed by ``parse``; when none is, the field's default stands."""
@@ -79,6 +85,13 @@ class Settings:
         default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", metadata=_env("HALL_STATEMENT_FONT_PATH")
     )
     local_keys: dict = field(default_factory=dict, repr=False, metadata=_env("HALL_LOCAL_KEYS", parse=_keys_document))
+    # The algorithms new ciphertexts and MACs use (chalicelib/crypto_suites.py): "standard"
+    # (AES-256-GCM, HMAC-SHA256) or "sm" (国密: SM4-GCM, HMAC-SM3). During a migration between
+    # suites, the one before: lookups also try MACs under it (docs/operations.md, 国密).
+    crypto_suite: str = field(default="standard", metadata=_env("HALL_CRYPTO_SUITE", parse=_crypto_suite))
+    crypto_previous_suite: str | None = field(
+        default=None, metadata=_env("HALL_CRYPTO_PREVIOUS_SUITE", parse=_crypto_suite)
+    )
     max_password_failures: int = field(default=5, metadata=_env("HALL_MAX_PASSWORD_FAILURES", parse=int))
     lockout_duration: timedelta = field(
         default=timedelta(hours=4), metadata=_env("HALL_LOCKOUT_MINUTES", parse=_minutes)
@@ -92,8 +105,23 @@ class Settings:
     session_absolute: timedelta = field(
         default=timedelta(hours=12), metadata=_env("HALL_SESSION_ABSOLUTE_MINUTES", parse=_minutes)
     )
+    # CORS (handlers/cors.py): the other origins whose pages may call the API with the citizen's
+    # cookies, exactly as browsers send them ("https://host[:port]"); none by default ("*" never).
+    cors_origins: tuple[str, ...] = field(default=(), metadata=_env("HALL_CORS_ORIGINS", parse=_list))
     sms_daily_limit_per_phone: int = field(default=10, metadata=_env("HALL_SMS_DAILY_LIMIT", parse=int))
     sms_hourly_limit_per_client: int = field(default=30, metadata=_env("HALL_SMS_CLIENT_HOURLY_LIMIT", parse=int))
+    # SMS pumping (docs/operations.md): codes a client address may ask for in a China day, codes
+    # sent into one 号段+地区 block (a phone's first 7 digits) in a China day, and the whole
+    # hall's codes in a clock hour (past it: the SmsBudgetExceeded alarm, and refusals).
+    sms_daily_limit_per_client: int = field(default=200, metadata=_env("HALL_SMS_CLIENT_DAILY_LIMIT", parse=int))
+    sms_daily_limit_per_prefix: int = field(default=200, metadata=_env("HALL_SMS_PREFIX_DAILY_LIMIT", parse=int))
+    sms_hourly_budget: int = field(default=20000, metadata=_env("HALL_SMS_HOURLY_BUDGET", parse=int))
+    # Credential stuffing by SMS code or QR: SMS-code logins whose code was wrong, and QR login
+    # records (扫码登录, 电子社保卡) made, per client address and hour.
+    sms_login_failures_per_client_hour: int = field(
+        default=100, metadata=_env("HALL_SMS_LOGIN_FAILURES_CLIENT_HOURLY_LIMIT", parse=int)
+    )
+    qr_logins_per_client_hour: int = field(default=120, metadata=_env("HALL_QR_LOGINS_CLIENT_HOURLY_LIMIT", parse=int))
     # 在线办理: applications one account may file in a China day (each reserved in its case's transaction).
     applications_per_account_day: int = field(default=20, metadata=_env("HALL_APPLICATIONS_DAILY_LIMIT", parse=int))
     password_failures_per_client_hour: int = field(
@@ -164,6 +192,10 @@ class Settings:
     back_office_dev_signing_key_path: str = field(
         default="devtools/stubs/back_office_test_key.pem", metadata=_env("HALL_BACK_OFFICE_DEV_SIGNING_KEY_PATH")
     )
+
+    # Security events (audit_events) are kept this many days from their time (DynamoDB TTL), also
+    # under a deleted account's id; MLPS level 3 asks for at least 180 (store/audit.py refuses less).
+    audit_retention_days: int = field(default=180, metadata=_env("HALL_AUDIT_RETENTION_DAYS", parse=int))
 
     @property
     def is_dev(self) -> bool:

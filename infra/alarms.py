@@ -1,4 +1,4 @@
-"""CloudWatch alarms: lockout spikes, SMS pumping, API 5xx, Lambda errors, DynamoDB throttling.
+"""CloudWatch alarms: lockout spikes, SMS pumping and budget, API 5xx, Lambda errors, DynamoDB throttling.
 
 CloudWatch matches a metric by its exact dimension set. Powertools EMF emits the
 hall's counters with their own dimension plus ``service`` (``AccountLocked``
@@ -130,6 +130,22 @@ def _sms_anomaly(names: AlarmNames) -> dict[str, Any]:
     )
 
 
+def _sms_budget(names: AlarmNames) -> dict[str, Any]:
+    # Counted without a dimension of its own: Powertools emits it with ``service`` alone.
+    return _alarm(
+        "sms-budget-exceeded",
+        "The hourly SMS budget is spent: codes are refused until the hour ends (docs/operations.md).",
+        Namespace=names.namespace,
+        MetricName="SmsBudgetExceeded",
+        Dimensions=[{"Name": "service", "Value": names.service}],
+        Statistic="Sum",
+        Period=300,
+        EvaluationPeriods=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        Threshold=1,
+    )
+
+
 def _api_5xx(names: AlarmNames) -> dict[str, Any]:
     dims = {"ApiName": names.api_name, "Stage": names.api_stage}
     return _alarm(
@@ -202,6 +218,7 @@ def alarms(names: AlarmNames, models: tuple[type[HallModel], ...]) -> dict[str, 
         "LockoutSpikeAlarm": _lockout_spike(names),
         "SmsHourlyCeilingAlarm": _sms_ceiling(names),
         "SmsVolumeAnomalyAlarm": _sms_anomaly(names),
+        "SmsBudgetExceededAlarm": _sms_budget(names),
         "ApiServerErrorRateAlarm": _api_5xx(names),
     }
     for label, function_name in names.functions:

@@ -45,6 +45,7 @@ class Purpose(str, Enum):
     APPEAL = "appeal"
     CHANGE_PHONE = "change_phone"
     LINK = "link"  # proving an account (by its bound phone) to tie a federated login to it
+    REAUTH = "reauth"  # 身份确认 before 个人信息导出 or 注销账号 (sent only to the bound phone)
 
     @property
     def label(self) -> str:
@@ -55,6 +56,7 @@ class Purpose(str, Enum):
             "appeal": "用户申诉",
             "change_phone": "修改移动电话",
             "link": "账号关联",
+            "reauth": "身份确认",
         }[self.value]
 
 

@@ -34,6 +34,13 @@ _EVENTS = {
     "NameCorrected": "基本信息修改（姓名比对通过）",
     "AccountReclaimed": "用户申诉：账号被证件持有人找回",
     "AppealFiled": "用户申诉",
+    "PersonalDataExported": "个人信息导出",
+    "CancellationRequested": "申请注销账号",
+    "CancellationWithdrawn": "撤销注销账号",
+    "AccountDeleted": "账号已注销",
+    "LoginProtectionEnabled": "开启登录保护",
+    "LoginProtectionDisabled": "关闭登录保护",
+    "RecoveryCodeUsed": "使用恢复码登录",
 }
 
 _METHODS = {
@@ -51,6 +58,10 @@ _METHODS = {
     "account_security": "账号安全",
     "profile": "基本信息修改",
     "family_numbers": "亲情号",
+    "data_rights": "个人信息权益",
+    "login": "登录",
+    "cancellation": "账号注销",
+    "login_protection": "登录保护",
 }
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "ChangePhoneForm",
     "change_password",
     "change_phone",
+    "check_password",
     "has_password",
     "revoke_other_sessions",
     "security_log",
@@ -87,8 +88,9 @@ class ChangePhoneForm:
     captcha_answer: Annotated[str | None, MaxLen(16)] = None
 
 
-def _check_password(account_id: str, password: str, form, ctx: RequestContext, field: str = "old_password"):
-    """The account's password checked as login checks it; a wrong one is 原密码错误 here."""
+def check_password(account_id: str, password: str, form, ctx: RequestContext, field: str = "old_password"):
+    """The account's password checked as login checks it (``form`` carries the captcha when asked);
+    a wrong one is 原密码错误 on ``field``. Every flow that asks for the password again uses this."""
     from chalicelib.methods.password.login import check_account_password
 
     captcha = {"captcha_id": form.captcha_id, "captcha_answer": form.captcha_answer}
@@ -133,7 +135,7 @@ def change_password(session: SessionRecord, form: ChangePasswordForm, ctx: Reque
         raise HallError.validation_failed(fields)
     if form.password == form.old_password:
         raise HallError.password_unchanged()  # said before any try is spent
-    checked = _check_password(session.account_id, form.old_password, form, ctx)
+    checked = check_password(session.account_id, form.old_password, form, ctx)
     account = checked.account
     try:
         passwords.check_password(form.password, **_own_values(account))
@@ -186,7 +188,7 @@ def change_phone(session: SessionRecord, form: ChangePhoneForm, ctx: RequestCont
     if account.password_hash:  # an account made by an identity provider may have none yet
         if not form.password:
             raise HallError.validation_failed({"password": "请输入登录密码"})
-        checked = _check_password(account.account_id, form.password, form, ctx, field="password")
+        checked = check_password(account.account_id, form.password, form, ctx, field="password")
         account = checked.account
         extra = tuple(write for write in checked.session_writes if write.label != "account")
 

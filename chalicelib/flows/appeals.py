@@ -19,14 +19,15 @@ and staff answer it (comment, resolve, reject: :func:`staff_comment`, :func:`sta
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from annotated_types import MaxLen
 
-from chalicelib import crypto, settings
-from chalicelib.citizen_data import identifier_mac, protect_id_number, protect_name, protect_phone
+from chalicelib import crypto, idempotency, settings
+from chalicelib.citizen_data import identifier_mac, phone_mac, protect_id_number, protect_name, protect_phone
 from chalicelib.clock import CHINA
 from chalicelib.context import RequestContext
 from chalicelib.domain import appeals as rules
@@ -508,8 +509,10 @@ def bind_phone(appeal_id: str, form: PhoneForm, ctx: RequestContext) -> dict:
 # -- 其他: tickets ------------------------------------------------------------------------------
 
 
-def file_ticket(form: TicketForm, ctx: RequestContext) -> dict:
-    """A 其他 ticket: the contact phone proved by SMS, counted against that phone's tickets today."""
+def file_ticket(form: TicketForm, ctx: RequestContext, idempotency_key: str | None = None) -> dict:
+    """A 其他 ticket: the contact phone proved by SMS, counted against that phone's tickets today.
+    With the client's ``Idempotency-Key``, the same ticket sent again is filed once and answered
+    the same (``chalicelib/idempotency.py``); the same key with another ticket is refused."""
     fields = {}
     category = text = phone = None
     try:
@@ -530,7 +533,27 @@ def file_ticket(form: TicketForm, ctx: RequestContext) -> dict:
         fields["sms_code"] = str(exc)
     if fields:
         raise HallError.validation_failed(fields)
-    codes.verify(phone, SMS_PURPOSE, form.sms_code, ctx)
+    if idempotency_key is None:
+        return _file_ticket(form, category, text, phone, ctx)
+    filed: list[dict] = []
+
+    def run() -> dict:
+        filed.append(_file_ticket(form, category, text, phone, ctx))
+        return {"appeal_id": filed[-1]["appeal_id"]}
+
+    digest = idempotency.request_digest("appeal_ticket", dataclasses.asdict(form))
+    result, _ = idempotency.once(idempotency.APPEAL_TICKET, idempotency_key, phone_mac(phone), digest, run)
+    if filed:
+        return filed[0]
+    appeal = store.get(result["appeal_id"])
+    if appeal is None:
+        raise HallError.appeal_not_found()
+    return _citizen_view(appeal)
+
+
+def _file_ticket(form: TicketForm, category: rules.Category, text: str, phone: str, ctx: RequestContext) -> dict:
+    # The code's use commits with the ticket: a transaction that fails leaves it for the retry.
+    code_use = store.labelled(codes.accept(phone, SMS_PURPOSE, form.sms_code, ctx), "sms_code")
     protected = protect_phone(phone)
     window = _day_window("appeal_phone_day", protected.mac, rules.TICKETS_PER_PHONE_PER_DAY, ctx.now)
     appeal_id = rules.new_appeal_id(ctx.now.astimezone(CHINA).date())
@@ -544,10 +567,13 @@ def file_ticket(form: TicketForm, ctx: RequestContext) -> dict:
             protected,
             ctx.now,
             window,
+            events=(code_use,),
         )
     except LimitExceededError:
         count("RateLimited", limit="appeal_phone_day")
         raise HallError.rate_limited(_retry_after(window.ends_at, ctx.now)) from None
+    except store.AppealRefusedError:
+        raise HallError.sms_code_expired() from None  # the code was used meanwhile (the ticket sent twice)
     _notify(
         phone,
         f"【江苏人社】您的用户申诉已提交，申诉编号{appeal_id}，可凭申诉编号和本手机号查询处理进展。",
@@ -585,7 +611,9 @@ def lookup(form: LookupForm, ctx: RequestContext) -> dict:
         count("RateLimited", limit="appeal_lookup_client_hour")
         raise HallError.rate_limited(_retry_after(hour + timedelta(hours=1), ctx.now)) from None
     appeal = store.get(appeal_id)
-    if appeal is None or not appeal.phone_mac or not crypto.equal(appeal.phone_mac, protect_phone(phone).mac):
+    # Under any crypto suite: a ticket filed before a switch to 国密 keeps its phone's MAC.
+    phone_macs = crypto.macs("phone", phone, any_suite=True)
+    if appeal is None or not appeal.phone_mac or not any(crypto.equal(appeal.phone_mac, m) for m in phone_macs):
         raise HallError.appeal_not_found()
     return _citizen_view(appeal)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from chalicelib import sessions
+from chalicelib import crypto, sessions
 from chalicelib.context import RequestContext
 from chalicelib.domain.security_events import describe_device
 from chalicelib.errors import HallError
@@ -35,6 +35,7 @@ __all__ = [
     "Outcome",
     "Pending",
     "Redirect",
+    "SecondStepRequired",
     "begin",
     "proceed",
 ]
@@ -90,7 +91,25 @@ class LinkRequired:
     browser_secret_max_age: int = 0
 
 
-Step = Authenticated | Pending | Redirect | LinkRequired
+@dataclass(frozen=True)
+class SecondStepRequired:
+    """登录保护: the password was right, and the login waits for a second step (an SMS code, an
+    authenticator's code or a recovery code: ``ways``), finished at ``/api/login-steps/<flow_id>``
+    (chalicelib.flows.login_protection). ``reason``: ``protection`` (turned on) or ``step_up``
+    (a new device after a recent lock or recovery)."""
+
+    flow_id: str
+    ways: tuple[str, ...]
+    reason: str
+    phone_masked: str | None
+    expires_in: int
+    # The secret binding the step to this client (the HttpOnly ``hall_step`` cookie for a
+    # browser, ``step_secret`` in the body for an app); the record keeps only its hash.
+    browser_secret: str
+    browser_secret_max_age: int = 0
+
+
+Step = Authenticated | Pending | Redirect | LinkRequired | SecondStepRequired
 
 
 class LoginMethod(Protocol):
@@ -115,6 +134,7 @@ class Outcome:
     session: sessions.IssuedSession | None = None
     step: Step | None = None
     next_path: str | None = None  # the Authenticated step's, for a login finished by a redirect
+    cancellation_withdrawn: bool = False  # this login withdrew a pending 账号注销 (the page says so)
 
 
 def begin(method: LoginMethod, form: dict, ctx: RequestContext) -> Outcome:
@@ -143,8 +163,19 @@ def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
         ip=ctx.client_ip,
         device=describe_device(ctx.user_agent, ctx.client),
     )
+    writes = step.session_writes
+    if ctx.device_id:  # this device has now logged in to the account (登录保护's risk step-up)
+        from chalicelib.domain.second_factor import DEVICE_MEMORY
+        from chalicelib.store import login_protection
+
+        device = crypto.hash_token(ctx.device_id)
+        writes = (*writes, login_protection.device_seen(account.account_id, device, ctx.now, DEVICE_MEMORY))
+    # A pending 账号注销 is withdrawn by this login, in the session's own transaction (no extra read).
+    from chalicelib.flows import data_rights
+
+    writes, withdrawal_events, withdrawn = data_rights.on_login(account, writes, ctx)
     try:
-        issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event], step.session_writes)
+        issued = sessions.open_session(account, method.id, ctx.now, ctx.client, [event, *withdrawal_events], writes)
     except WriteRefusedError:
         # A write the method asked for no longer holds (a QR collected by a racing poll): no session.
         count("LoginFailed", method=method.id, reason="login_flow_expired")
@@ -152,5 +183,8 @@ def _run(method: LoginMethod, step_of, ctx: RequestContext) -> Outcome:
     count("LoginSucceeded", method=method.id)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
     logger.append_keys(account_id=account.account_id, event="login succeeded", login_method=method.id)
+    if withdrawn:
+        count("CancellationWithdrawn", reason="login")
+        next_path = step.next_path or data_rights.WITHDRAWN_PAGE
+        return Outcome(session=issued, next_path=next_path, cancellation_withdrawn=True)
     return Outcome(session=issued, next_path=step.next_path)
-

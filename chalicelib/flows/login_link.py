@@ -30,7 +30,7 @@ from typing import Annotated
 from annotated_types import MaxLen
 
 from chalicelib import crypto, settings
-from chalicelib.citizen_data import id_number_mac, protect_id_number, protect_name, protect_phone
+from chalicelib.citizen_data import id_number_macs, protect_id_number, protect_name, protect_phone
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity
 from chalicelib.domain import links as link_rules
@@ -149,8 +149,8 @@ def identify(link_id: str, secret: str | None, form: IdentifyForm, ctx: RequestC
         login_links.reserve_identify_try(link_id, binding, ctx.now, MAX_IDENTIFY_TRIES)
     except login_links.LinkRefusedError:
         raise HallError.link_identify_exhausted(max(int((link.valid_until - ctx.now).total_seconds()), 1)) from None
-    key = accounts.id_claim_key(doc_type.value, id_number_mac(id_number))
-    account_id = accounts.find_account_ids([key]).get(key)
+    found = accounts.find_account_ids([accounts.id_claim_key(doc_type.value, m) for m in id_number_macs(id_number)])
+    account_id = next(iter(found.values()), None)
     step = login_links.PROVE if account_id else login_links.REGISTER
     try:
         login_links.identified(

@@ -25,12 +25,13 @@ from typing import Annotated
 from annotated_types import MaxLen
 
 from chalicelib import crypto
-from chalicelib.citizen_data import id_number_mac
+from chalicelib.citizen_data import id_number_macs, name_matches
 from chalicelib.clock import CHINA
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
 from chalicelib.domain.recovery import LIFETIME, RecoveryState, VerifiedBy, required_state
 from chalicelib.errors import HallError
+from chalicelib.flows import login_protection
 from chalicelib.guards import captcha, rate_limits
 from chalicelib.methods import browser_binding
 from chalicelib.methods.sms_code import recovery as sms_recovery
@@ -127,9 +128,9 @@ def start(form: AccountForm, ctx: RequestContext) -> Started:
 
     # The same two reads whatever was typed: the ID claim, then an account (a placeholder id
     # when no claim matched). Only the record knows the outcome.
-    key = accounts.id_claim_key(doc_type.value, id_number_mac(id_number))
-    account = accounts.get(accounts.find_account_ids([key]).get(key) or _NO_ACCOUNT)
-    matched = account is not None and crypto.equal(account.name_mac or "", crypto.mac("name", name))
+    found = accounts.find_account_ids([accounts.id_claim_key(doc_type.value, m) for m in id_number_macs(id_number)])
+    account = accounts.get(next(iter(found.values()), None) or _NO_ACCOUNT)
+    matched = account is not None and name_matches(account.name_mac, name)
     recovery_id = secrets.token_hex(16)
     secret = crypto.new_token()
     recoveries.create(
@@ -278,7 +279,12 @@ def set_password(cookie_value: str | None, form: PasswordForm, ctx: RequestConte
                 record.recovery_id,
                 binding,
                 ctx.now,
-                (accounts.password_update(account, new_hash, ctx.now), lockouts.forget(subject), event),
+                (
+                    accounts.password_update(account, new_hash, ctx.now, recovered=True),
+                    lockouts.forget(subject),
+                    event,
+                    *login_protection.device_writes(account_id, ctx),  # this device is seen on the account
+                ),
             )
             break
         except recoveries.RecoveryRefusedError as exc:

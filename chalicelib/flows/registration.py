@@ -9,12 +9,13 @@ that an ID or phone is taken; so the form cannot probe who is registered.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Annotated
 
 from annotated_types import MaxLen
 
-from chalicelib import sessions, settings
+from chalicelib import crypto, idempotency, sessions, settings
 from chalicelib.citizen_data import protect_id_number, protect_name, protect_phone
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
@@ -91,9 +92,52 @@ def _validate(form: RegistrationForm, ctx: RequestContext) -> Valid:
     return Valid(doc_type, id_number, name, phone)
 
 
-def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
+def register(form: RegistrationForm, ctx: RequestContext, idempotency_key: str | None = None) -> IssuedSession:
+    """Register and log in. With the client's ``Idempotency-Key``, the same request sent again
+    (a timeout, a double click) registers once and answers the same account, with a session of
+    its own; the same key with another form is refused (``idempotency_key_reused``)."""
     valid = _validate(form, ctx)
-    codes.verify(valid.phone, SMS_PURPOSE, form.sms_code, ctx)
+    if idempotency_key is None:
+        return _create(valid, form, ctx, accounts.new_account_id())
+    id_mac = protect_id_number(valid.id_number).mac
+    natural_key = f"{valid.doc_type.value}#{id_mac}"
+    # The account id follows from key and ID: a retry that finds the ID held by this very id
+    # (its first try committed but was not recorded as done) resumes it instead of refusing it.
+    account_id = crypto.mac("registration-account", f"{natural_key}\x1f{idempotency_key}")[:32]
+    issued: list[IssuedSession] = []
+
+    def create() -> dict:
+        try:
+            issued.append(_create(valid, form, ctx, account_id))
+        except HallError as exc:
+            # The first try committed (its code is spent, the ID held by this id) but was not
+            # recorded as done (the store failed just after): resume it.
+            if exc.code not in ("sms_code_expired", "id_number_taken"):
+                raise
+            if not _created_by_this_request(valid.doc_type.value, id_mac, account_id):
+                raise
+            issued.append(_resume(account_id, form, ctx))
+        return {"account_id": account_id}
+
+    digest = idempotency.request_digest("registration", dataclasses.asdict(form))
+    result, _ = idempotency.once(idempotency.REGISTRATION, idempotency_key, natural_key, digest, create)
+    return issued[0] if issued else _resume(result["account_id"], form, ctx)
+
+
+def _resume(account_id: str, form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
+    """A retried registration that had committed: the account it made, with a new session,
+    while its password is still the one sent (as a password login would check)."""
+    account = accounts.get(account_id)
+    if account is None or not passwords.verify_password(account.password_hash, form.password):
+        raise HallError.account_changed()
+    count("RegistrationReplayed")
+    logger.append_keys(account_id=account_id, event="registration replayed")
+    return sessions.open_session(account, METHOD, ctx.now, ctx.client)
+
+
+def _create(valid: Valid, form: RegistrationForm, ctx: RequestContext, account_id: str) -> IssuedSession:
+    # The code's use commits with the account: a transaction that fails leaves it for the retry.
+    code_use = codes.accept(valid.phone, SMS_PURPOSE, form.sms_code, ctx)
     verdict = base_library.library().verify(valid.doc_type.value, valid.id_number, valid.name)
     level = AuthLevel.REAL_NAME if verdict is base_library.Verdict.MATCH else AuthLevel.REGISTERED
     new = accounts.NewAccount(
@@ -106,8 +150,7 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
         agreement_version=settings.get().agreement_version,
         agreement_accepted_at=ctx.now,
     )
-    # The account, its claims, its first session and the Registered event: one transaction.
-    account_id = accounts.new_account_id()
+    # The account, its claims, the code's use, its first session and the Registered event: one transaction.
     issued = sessions.prepare(accounts.preview(new, account_id, ctx.now), METHOD, ctx.now, ctx.client)
     event = audit.event(
         account_subject(account_id),
@@ -119,7 +162,7 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
         id_type=valid.doc_type.value,
     )
     try:
-        accounts.create(new, ctx.now, account_id, with_items=(sessions.stored_form(issued), event))
+        accounts.create(new, ctx.now, account_id, with_items=(sessions.stored_form(issued), event, code_use))
     except ClaimTakenError as exc:
         count("RegistrationRejected", reason=exc.claims[0])
         if "id" in exc.claims:
@@ -128,6 +171,8 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
             raise HallError.family_number_bound() from None
         if "phone" in exc.claims:
             raise HallError.phone_taken() from None
+        if "sms_code" in exc.claims:
+            raise HallError.sms_code_expired() from None  # used meanwhile by a registration sent twice
         raise  # only the session or event written alongside failed: not the citizen's doing
     count("Registered", level=level.name)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
@@ -135,3 +180,10 @@ def register(form: RegistrationForm, ctx: RequestContext) -> IssuedSession:
         account_id=account_id, event="account registered", auth_level=int(level), base_library=verdict.value
     )
     return issued
+
+
+def _created_by_this_request(id_type: str, id_mac: str, account_id: str) -> bool:
+    """Whether the ID's claim is held by ``account_id``: only a registration with the same
+    Idempotency-Key and ID makes that id (a fresh registration's id is random)."""
+    held = accounts.find_account_ids([accounts.id_claim_key(id_type, id_mac)])
+    return account_id in held.values()

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from chalicelib import crypto, settings
 from chalicelib.clock import CHINA
 from chalicelib.context import RequestContext
+from chalicelib.domain import limits
 from chalicelib.domain.codes import SMS_CODE, ResendTooSoon
 from chalicelib.errors import HallError
-from chalicelib.observability import count
+from chalicelib.observability import count, logger
 from chalicelib.store import records
-from chalicelib.store.errors import LimitExceededError
+from chalicelib.store.errors import LimitExceededError, TryRefusedError
 
 __all__ = [
     "captcha_per_client",
@@ -21,10 +22,12 @@ __all__ = [
     "family_checks_per_account",
     "name_checks_per_account",
     "password_window",
+    "qr_login_window",
+    "qr_login_window_full",
     "recovery_per_client",
+    "reserve_sms_login",
     "retry_after",
-    "sms_per_client",
-    "sms_per_phone",
+    "sms_send",
 ]
 
 
@@ -45,30 +48,88 @@ def _hit(name: str, subject: str, window: str, limit: int, window_end: datetime,
         raise HallError.rate_limited(retry_after(window_end, ctx.now)) from None
 
 
-def sms_per_phone(phone_mac: str, ctx: RequestContext) -> None:
-    """At most N codes a day (China time) to one phone, and one a minute, whatever the purpose.
+def sms_send(phone: str, phone_mac: str, ctx: RequestContext) -> None:
+    """Reserve every cap one SMS code must fit in, before the code is made or sent (never after).
 
-    The minute holds across purposes, so one phone cannot be sent a burst of codes
-    for different flows; both are one conditional write.
+    Against SMS pumping (after the graphic captcha the caller checked): the client address's
+    hour and China day, the phone's China day with the minute between codes (across
+    purposes, so one phone cannot be sent a burst for different flows), and the phone's
+    号段+地区 block's China day are counted together, all or none, in one conditional
+    transaction; then the hall's hourly budget, a single window of its own (a transaction
+    on one item every send shares would conflict with every other send). A budget found
+    spent emits ``SmsBudgetExceeded`` (an alarm watches it) and refuses. Counted whether
+    or not a message then goes out (a code withheld by recovery counts the same: the limits
+    must answer alike), and whether or not the gateway then fails.
     """
-    local = ctx.now.astimezone(CHINA)
-    day_end = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    limit = settings.get().sms_daily_limit_per_phone
+    cfg = settings.get()
+    hour, day = limits.clock_hour(ctx.now), limits.china_day(ctx.now)
+    client = _client(ctx)
+    prefix = crypto.mac("phone_prefix", limits.number_prefix(phone))[:32]
+    windows = [
+        _window(limits.SMS_CLIENT_HOUR, client, hour, cfg.sms_hourly_limit_per_client),
+        _window(limits.SMS_CLIENT_DAY, client, day, cfg.sms_daily_limit_per_client),
+        _window(limits.SMS_PREFIX_DAY, prefix, day, cfg.sms_daily_limit_per_prefix),
+    ]
+    phone_day = _window(limits.SMS_PHONE_DAY, phone_mac, day, cfg.sms_daily_limit_per_phone)
     try:
-        records.hit_send_window(
-            "sms_phone_day", phone_mac, local.strftime("%Y%m%d"), limit, day_end, ctx.now, SMS_CODE.resend_interval
-        )
-    except LimitExceededError:
-        count("RateLimited", limit="sms_phone_day")
-        raise HallError.sms_daily_limit(retry_after(day_end, ctx.now)) from None
+        records.hit_windows_and_send_window(windows, phone_day, ctx.now, SMS_CODE.resend_interval)
     except ResendTooSoon as exc:
         raise HallError.sms_resend_too_soon(exc.retry_after) from None
+    except TryRefusedError:
+        raise HallError.rate_limited(1) from None
+    except LimitExceededError as exc:
+        full = next(w for w in (*windows, phone_day) if w.key == str(exc))
+        name = full.key.split("#")[1]
+        count("RateLimited", limit=name)
+        wait = retry_after(full.ends_at, ctx.now)
+        if name == limits.SMS_PHONE_DAY:
+            raise HallError.sms_daily_limit(wait) from None
+        if name == limits.SMS_PREFIX_DAY:
+            raise HallError.sms_prefix_limit(wait) from None
+        raise HallError.rate_limited(wait) from None
+    try:
+        records.hit_rate_limit(limits.SMS_BUDGET, "all", hour.label, cfg.sms_hourly_budget, hour.ends_at)
+    except LimitExceededError:
+        count("SmsBudgetExceeded")
+        logger.append_keys(event="sms budget exceeded")
+        raise HallError.sms_budget_exhausted(retry_after(hour.ends_at, ctx.now)) from None
 
 
-def sms_per_client(ctx: RequestContext) -> None:
-    hour = ctx.now.replace(minute=0, second=0, microsecond=0)
-    limit = settings.get().sms_hourly_limit_per_client
-    _hit("sms_client_hour", _client(ctx), hour.strftime("%Y%m%d%H"), limit, hour + timedelta(hours=1), ctx)
+def _window(name: str, subject: str, window: limits.Window, limit: int) -> records.RateWindow:
+    return records.RateWindow(records.rate_window_key(name, subject, window.label), limit, window.ends_at)
+
+
+# -- login attempts per client address, by method (credential stuffing) ------------------
+# Password login has its own window above (a captcha first, then refusals). An SMS-code
+# login needs a code first (itself behind the captcha and the send caps above), so its
+# window only refuses: each attempt is reserved before its code is checked and a right code
+# gives it back in the session's transaction, so only wrong codes fill it. A QR login record
+# (扫码登录, 电子社保卡) is made only while the window has room, in the record's own transaction.
+
+
+def reserve_sms_login(ctx: RequestContext) -> records.RateWindow:
+    """Count one SMS-code login attempt from this address before its code is checked; answers
+    the window, whose hit a right code gives back (``records.give_back_hit``)."""
+    hour = limits.clock_hour(ctx.now)
+    name = limits.login_client_hour("sms_code")
+    limit = settings.get().sms_login_failures_per_client_hour
+    try:
+        records.hit_rate_limit(name, _client(ctx), hour.label, limit, hour.ends_at)
+    except LimitExceededError:
+        count("RateLimited", limit=name)
+        raise HallError.rate_limited(retry_after(hour.ends_at, ctx.now)) from None
+    return _window(name, _client(ctx), hour, limit)
+
+
+def qr_login_window(method_id: str, ctx: RequestContext) -> records.RateWindow:
+    """The window a QR login record of ``method_id`` is made in (store.qr_logins / essc_logins)."""
+    hour = limits.clock_hour(ctx.now)
+    return _window(limits.login_client_hour(method_id), _client(ctx), hour, settings.get().qr_logins_per_client_hour)
+
+
+def qr_login_window_full(window: records.RateWindow, ctx: RequestContext) -> None:
+    count("RateLimited", limit=window.key.split("#")[1])
+    raise HallError.rate_limited(retry_after(window.ends_at, ctx.now))
 
 
 # 忘记密码找回's 填写账号 per client address and hour: with its captcha, what keeps anyone from

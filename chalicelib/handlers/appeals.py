@@ -13,7 +13,7 @@ from chalice import Blueprint, Response
 from chalicelib.domain import appeals as rules
 from chalicelib.domain.appeals import AppealType
 from chalicelib.flows import appeals
-from chalicelib.handlers import pages, web
+from chalicelib.handlers import client_retries, pages, web
 from chalicelib.observability import tracer
 
 bp = Blueprint(__name__)
@@ -102,7 +102,8 @@ def file_appeal_ticket():
     request = bp.current_request
     web.require_csrf(request)
     form = web.parse(request, appeals.TicketForm)
-    return Response(appeals.file_ticket(form, web.context(request)), status_code=201)
+    key = client_retries.idempotency_key(request)
+    return Response(appeals.file_ticket(form, web.context(request), key), status_code=201)
 
 
 @bp.route("/api/appeal-tickets/lookup", methods=["POST"])

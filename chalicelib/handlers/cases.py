@@ -17,8 +17,9 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.domain.levels import AuthLevel
+from chalicelib.errors import HallError
 from chalicelib.flows.user_center import cases as flow
-from chalicelib.handlers import user_center, web
+from chalicelib.handlers import pages, user_center, web
 from chalicelib.observability import tracer
 
 bp = Blueprint(__name__)
@@ -121,12 +122,18 @@ def case_page(case_id):
     session = user_center.require_page_session(request)
     if session is None:
         return user_center.login_redirect(f"/user/cases/{quote(case_id[:40], safe='')}")
+    try:
+        case = flow.case_detail(session, case_id[:40])
+    except HallError as exc:
+        if exc.code != "not_found":
+            raise
+        return pages.render(request, "not_found.html", status=404, session=session)  # a page URL: the HTML 404 page
     return user_center.render_page(
         request,
         "user/case.html",
         current="home",
         session=session,
-        case=flow.case_detail(session, case_id[:40]),
+        case=case,
         grades=flow.grades(),
         applied=_query(request, "applied") == "1",
     )

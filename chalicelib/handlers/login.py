@@ -34,7 +34,10 @@ def login():
     request = bp.current_request
     web.require_csrf(request)
     method, form = _form(request)
-    return _render(request, login_flow.begin(method, form, web.login_context(request)))
+    from chalicelib.handlers import login_protection  # 登录保护: the device id a login is from
+
+    ctx, device_cookie = login_protection.with_device(request, web.login_context(request))
+    return login_protection.add_cookie(_render(request, login_flow.begin(method, form, ctx)), device_cookie)
 
 
 @bp.route("/api/login-flows/{flow_id}", methods=["POST"])
@@ -97,6 +100,8 @@ def _link_cookies(step: login_flow.LinkRequired) -> list[str] | None:
 
 def _render(request, outcome: login_flow.Outcome) -> Response:
     if outcome.session is not None:
+        if outcome.cancellation_withdrawn:  # the page it goes to says the pending 注销 was withdrawn
+            return web.session_response(request, outcome.session, cancellation_withdrawn=True, next=outcome.next_path)
         return web.session_response(request, outcome.session)
     step = outcome.step
     if isinstance(step, login_flow.Redirect):
@@ -106,6 +111,10 @@ def _render(request, outcome: login_flow.Outcome) -> Response:
                 web.login_binding_cookie(step.browser_secret, step.browser_secret_max_age, web.OAUTH_BINDING_COOKIE)
             ]
         return web.redirect(step.location, cookies)
+    if isinstance(step, login_flow.SecondStepRequired):
+        from chalicelib.handlers import login_protection
+
+        return login_protection.second_step_response(request, step)
     if isinstance(step, login_flow.LinkRequired):
         body = {"status": "link_required", "flow_id": step.flow_id, "provider": step.provider}
         body["link_url"] = link_path(step.flow_id)
@@ -126,20 +135,22 @@ def logout():
     request = bp.current_request
     web.require_csrf(request)
     sessions.close(web.session_token(request))
-    headers = {} if web.is_app_client(request) else {"Set-Cookie": [web.clear_session_cookie()]}
+    headers = {} if web.is_app_client(request) else {"Set-Cookie": web.logged_out_cookies()}
     return Response({"logged_out": True}, headers=headers)
 
 
 @bp.route("/api/me", methods=["GET"])
 @tracer.capture_method
 def me():
-    record = web.require_session(bp.current_request)
-    return {"user": web.user_view(record)}
+    request = bp.current_request
+    record = web.require_session(request)  # a use: it slides the idle expiry (继续使用 calls it)
+    left = record.expires_at - web.context(request).now
+    return {"user": web.user_view(record), "session_expires_in": max(0, int(left.total_seconds()))}
 
 
 @bp.route("/api/csrf", methods=["GET"])
 def csrf():
-    token = web.new_csrf_token()
+    token = web.new_csrf_token(web.csrf_binding(bp.current_request))  # bound to the session cookie, if any
     return Response(
         {"csrf_token": token}, headers={"Set-Cookie": [web.csrf_cookie(token)], "Cache-Control": "no-store"}
     )

@@ -6,7 +6,7 @@ from chalice import Response
 
 from chalicelib import settings
 from chalicelib.errors import HallError
-from chalicelib.handlers import web
+from chalicelib.handlers import cors, request_limits, web
 from chalicelib.handlers.security_headers import NO_STORE, STATIC_PREFIX, security_headers
 from chalicelib.observability import logger, metrics
 
@@ -30,6 +30,7 @@ def handle_request(event, get_response):
     logger.set_correlation_id(request_id)
     logger.append_keys(path=event.path, method=event.method)
     try:
+        request_limits.check_request(event)  # the query string's and path's limits, for every route
         response = get_response(event)
     except HallError as exc:
         response = _error_response(exc, request_id)
@@ -41,6 +42,7 @@ def handle_request(event, get_response):
     if _is_chalice_error(response):
         response = _from_chalice_error(response, request_id)
     _add_headers(response, event.path, request_id)
+    cors.add_headers(response, event)  # only for the origins the deployment lists
     logger.info("request", extra={"status": response.status_code})
     if metrics.metric_set:
         metrics.flush_metrics()
@@ -77,6 +79,9 @@ def _from_chalice_error(response: Response, request_id: str) -> Response:
 
 def _add_headers(response: Response, path: str | None, request_id: str) -> None:
     headers = response.headers
+    if not isinstance(response.body, str | bytes):
+        # A Response built with a dict body (every error) says what it is, as a view's dict does.
+        headers.setdefault("Content-Type", "application/json")
     headers.setdefault("X-Request-Id", request_id)
     headers.update(security_headers(https=settings.get().secure_cookies))  # Secure cookies = served over HTTPS
     # Only a static file that was found may be cached; pages, API answers and errors never.

@@ -61,13 +61,14 @@ def render(request: Request, template: str, status: int = 200, session=None, **v
     """Render a page; ``session`` is the caller's, when it already resolved it (one GetItem)."""
     if session is None:
         session = web.current_session(request)
-    csrf = web.cookies(request).get(web.CSRF_COOKIE)
+    csrf = web.fresh_csrf(request)  # bound to the browser's session cookie, when it has one
     headers = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
-    if not web.valid_csrf_token(csrf):
-        csrf = web.new_csrf_token()
+    if csrf is None:
+        csrf = web.new_csrf_token(web.csrf_binding(request))
         headers["Set-Cookie"] = [web.csrf_cookie(csrf)]
     values.setdefault("section", None)
     values.setdefault("region", _region(request))
+    values.update(_display(request, session))
     html = (
         _environment()
         .get_template(template)
@@ -84,6 +85,13 @@ def render(request: Request, template: str, status: int = 200, session=None, **v
         )
     )
     return Response(html, status_code=status, headers=headers)
+
+
+def _display(request: Request, session) -> dict:
+    """长者模式 and the session's idle time, for every page's top bar (handlers/display.py)."""
+    from chalicelib.handlers import display
+
+    return display.page_context(request, session, web.context(request).now)
 
 
 def _region(request: Request) -> str:
@@ -138,7 +146,7 @@ def sitemap_page():
         "sitemap.html",
         themes=services.THEMES,
         personas=services.PERSONAS,
-        user_menu=[item for item in MENU if item.built],
+        user_menu=MENU,
     )
 
 

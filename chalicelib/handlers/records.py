@@ -16,7 +16,7 @@ from annotated_types import MaxLen
 from chalice import Blueprint
 
 from chalicelib.errors import HallError
-from chalicelib.handlers import user_center, web
+from chalicelib.handlers import pages, user_center, web
 from chalicelib.observability import tracer
 
 __all__ = ["bp"]
@@ -45,7 +45,10 @@ def records_page(kind):
     from chalicelib.flows.user_center import records
 
     request = bp.current_request
-    chosen = records.menu(kind)
+    try:
+        chosen = records.menu(kind)
+    except HallError:
+        return pages.render(request, "not_found.html", status=404)  # a page URL: the HTML 404 page
     session = user_center.require_page_session(request)
     if session is None:
         return user_center.login_redirect(f"/user/records/{chosen.slug}")

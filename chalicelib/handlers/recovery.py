@@ -97,6 +97,10 @@ def set_recovered_password():
     request = bp.current_request
     web.require_csrf(request)
     form = web.parse(request, recovery.PasswordForm)
-    done = recovery.set_password(_cookie_value(request), form, web.context(request))
+    from chalicelib.handlers import login_protection  # 登录保护: the device that recovered is seen
+
+    ctx, device_cookie = login_protection.with_device(request, web.login_context(request))
+    done = recovery.set_password(_cookie_value(request), form, ctx)
     cookie = web.login_binding_cookie("", 0, RECOVERY_COOKIE)
-    return Response(done, status_code=200, headers={"Set-Cookie": cookie, "Cache-Control": "no-store"})
+    response = Response(done, status_code=200, headers={"Set-Cookie": [cookie], "Cache-Control": "no-store"})
+    return login_protection.add_cookie(response, device_cookie)

@@ -1,10 +1,9 @@
 """个人用户中心: the frame every user-center page shares, its home, and 账号安全.
 
 The left menu is :data:`MENU`, one entry a line. A page another flow builds adds its
-entry (or turns ``built`` on for the one already listed) with a one-line edit and renders
-itself with :func:`render_page`, which requires a session (not logged in: a 302 to
-``/login?next=<path>``) and marks the entry ``current`` with ``aria-current="page"``.
-An entry not built yet links to ``/user/soon/<key>``, which says 即将开放 inside the frame.
+entry with a one-line edit and renders itself with :func:`render_page`, which requires a
+session (not logged in: a 302 to ``/login?next=<path>``) and marks the entry ``current`` with
+``aria-current="page"``. Every entry is built: the menu has no 即将开放 any more.
 
 Templates extend ``user/frame.html`` and fill ``{% block content %}``.
 """
@@ -17,7 +16,6 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 from chalice.app import Request
 
-from chalicelib.errors import HallError
 from chalicelib.handlers import pages, web
 from chalicelib.observability import tracer
 
@@ -33,12 +31,7 @@ class MenuItem:
     key: str
     label: str
     href: str
-    built: bool = True
     group: str = "account"  # "account" (个人中心 and settings) or "records" (the manual's record menus)
-
-    @property
-    def link(self) -> str:
-        return self.href if self.built else f"/user/soon/{self.key}"
 
 
 # The left menu, in the manual's order. Owners: profile and family (family/levels),
@@ -47,8 +40,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("home", "个人中心", "/user"),
     MenuItem("profile", "基本信息", "/user/profile"),
     MenuItem("security", "账号安全", "/user/security"),
+    MenuItem("login_protection", "登录保护", "/user/login-protection"),
     MenuItem("links", "账号绑定", "/user/links"),
     MenuItem("family", "亲情号", "/user/family"),
+    MenuItem("data_export", "个人信息导出", "/user/data-export"),
+    MenuItem("cancellation", "注销账号", "/user/cancellation"),
     MenuItem("rights", "我的权益单", "/user/records/rights", group="records"),
     MenuItem("payments", "我的缴费记录", "/user/records/payments", group="records"),
     MenuItem("social_insurance", "我的社保记录", "/user/records/social-insurance", group="records"),
@@ -90,7 +86,7 @@ def render_page(
     session = session or require_page_session(request)
     if session is None:
         item = _menu_item(current)
-        return login_redirect(return_to or (item.link if item else "/user"))
+        return login_redirect(return_to or (item.href if item else "/user"))
     return pages.render(
         request,
         template,
@@ -123,14 +119,6 @@ def user_center_page():
         cases=cases.home(session),
         services=services.for_session(session, region=region_of(request)),
     )
-
-
-@bp.route("/user/soon/{key}", methods=["GET"])
-def coming_soon_page(key):
-    item = _menu_item(key)
-    if item is None or item.built:
-        raise HallError.not_found()
-    return render_page(bp.current_request, "user/coming_soon.html", current=key, feature=item.label)
 
 
 # -- 账号安全 (account security) ----------------------------------------------------------

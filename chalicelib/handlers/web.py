@@ -27,10 +27,13 @@ __all__ = [
     "CSRF_COOKIE",
     "SESSION_COOKIE",
     "context",
+    "csrf_binding",
     "csrf_cookie",
     "current_session",
+    "fresh_csrf",
     "is_app_client",
     "json_body",
+    "logged_out_cookies",
     "new_csrf_token",
     "require_csrf",
     "require_level",
@@ -45,6 +48,8 @@ LOGIN_BINDING_COOKIE = "hall_qr"
 # The secret binding a login sent to an identity provider to the browser that began it.
 OAUTH_BINDING_COOKIE = "hall_oauth"
 CSRF_HEADER = "x-csrf-token"
+# The device's random id (登录保护's risk step-up: has it logged in to the account before?).
+DEVICE_COOKIE = "hall_device"
 # Where a citizen whose account has no phone goes after logging in (handlers/user_center.py).
 PHONE_BINDING_PAGE = "/user/phone"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -69,10 +74,14 @@ def login_context(request: Request, binding_cookie: str = LOGIN_BINDING_COOKIE) 
     ``binding_cookie`` names the cookie holding it (a provider's callback: OAUTH_BINDING_COOKIE)."""
     from dataclasses import replace
 
+    jar = cookies(request)
+    headers = request.headers or {}
+    device = jar.get(DEVICE_COOKIE) if not is_app_client(request) else headers.get("x-hall-device")
     return replace(
         context(request),
-        user_agent=((request.headers or {}).get("user-agent") or "")[:300],
-        browser_secret=cookies(request).get(binding_cookie),
+        user_agent=(headers.get("user-agent") or "")[:300],
+        browser_secret=jar.get(binding_cookie),
+        device_id=device if device and 16 <= len(device) <= 64 else None,
     )
 
 
@@ -140,6 +149,8 @@ def parse(request: Request, model, body: dict | None = None):
     from aws_lambda_powertools.utilities.parser import ValidationError
     from aws_lambda_powertools.utilities.parser import parse as powertools_parse
 
+    from chalicelib.handlers import request_limits
+
     if body is None:
         body = json_body(request)
     try:
@@ -150,7 +161,7 @@ def parse(request: Request, model, body: dict | None = None):
             # A union's errors start with the member's tag ("password", "identifier"): the field is the last name.
             names = [part for part in error.get("loc") or () if isinstance(part, str)]
             name = names[-1] if names else "body"
-            fields[name] = "请填写此项" if error.get("type") == "missing" else "格式不正确"
+            fields[name] = request_limits.field_message(error)  # "不能超过N个字符" for an over-long value
         raise HallError.validation_failed(fields) from None
 
 
@@ -176,34 +187,54 @@ def _bearer(request: Request) -> str | None:
     return value[7:].strip() if value.startswith("Bearer ") else None
 
 
-def _csrf_signature(nonce: str) -> str:
-    # The hall's keyed MAC under its own kind (128 bits are plenty for a signature);
-    # the same bytes as before it moved to crypto, so tokens already handed out stay valid.
-    return crypto.mac("csrf", nonce)[:32]
+def _csrf_signature(nonce: str, session_token: str | None = None) -> str:
+    # The hall's keyed MAC under its own kind (128 bits are plenty for a signature). Without a
+    # session: the nonce alone, the same bytes as before it moved to crypto (tokens handed out
+    # before login stay valid). With one: over the session token's hash too, under another kind,
+    # so a token minted before login or for another session is no token for this one.
+    if not session_token:
+        return crypto.mac("csrf", nonce)[:32]
+    return crypto.mac("csrf:session", f"{crypto.hash_token(session_token)}.{nonce}")[:32]
 
 
-def new_csrf_token() -> str:
-    """A fresh CSRF token: a random nonce and its signature."""
+def csrf_binding(request: Request) -> str | None:
+    """The session cookie a browser's CSRF token is bound to (None before login)."""
+    return cookies(request).get(SESSION_COOKIE) or None
+
+
+def new_csrf_token(session_token: str | None = None) -> str:
+    """A fresh CSRF token: a random nonce and its signature, bound to ``session_token`` (the
+    browser's session cookie) when there is one."""
     nonce = secrets.token_urlsafe(16)
-    return f"{nonce}.{_csrf_signature(nonce)}"
+    return f"{nonce}.{_csrf_signature(nonce, session_token)}"
 
 
-def valid_csrf_token(token: str | None) -> bool:
-    """Whether ``token`` is one the hall signed (compared in constant time)."""
-    if not token or "." not in token:
+def valid_csrf_token(token: str | None, session_token: str | None = None) -> bool:
+    """Whether ``token`` is one the hall signed for ``session_token`` (or for no session), in constant time."""
+    if not token or "." not in token or len(token) > 100:
         return False
     nonce, _, signature = token.partition(".")
-    return crypto.equal(_csrf_signature(nonce), signature)
+    return crypto.equal(_csrf_signature(nonce, session_token), signature)
 
 
 def require_csrf(request: Request) -> None:
-    """Refuse a state-changing browser request without the CSRF header."""
+    """Refuse a state-changing browser request without the CSRF header, or with a token not
+    minted for the session cookie it comes with (synchronizer bound to the session, sent as a
+    double submit)."""
     if request.method in SAFE_METHODS or is_app_client(request):
         return
     header = (request.headers or {}).get(CSRF_HEADER)
     cookie = cookies(request).get(CSRF_COOKIE)
-    if not (header and cookie and hmac.compare_digest(header, cookie) and valid_csrf_token(cookie)):
+    if not (
+        header and cookie and hmac.compare_digest(header, cookie) and valid_csrf_token(cookie, csrf_binding(request))
+    ):
         raise HallError.csrf_failed()
+
+
+def fresh_csrf(request: Request) -> str | None:
+    """The request's CSRF cookie when it is valid for the browser's session, else None."""
+    token = cookies(request).get(CSRF_COOKIE)
+    return token if valid_csrf_token(token, csrf_binding(request)) else None
 
 
 def session_token(request: Request) -> str | None:
@@ -299,9 +330,15 @@ def clear_session_cookie() -> str:
     return _cookie(SESSION_COOKIE, "", 0)
 
 
+def logged_out_cookies() -> list[str]:
+    """The Set-Cookie values of a browser's logout: no session, and a CSRF token of no session
+    (the ended session's token dies with it)."""
+    return [clear_session_cookie(), csrf_cookie(new_csrf_token())]
+
+
 def _session_cookies(issued: sessions.IssuedSession) -> tuple[list[str], str]:
     max_age = int(settings.get().session_absolute.total_seconds())
-    csrf = new_csrf_token()  # a fresh CSRF token with every new session
+    csrf = new_csrf_token(issued.token)  # a fresh CSRF token with every new session, bound to it
     return [_cookie(SESSION_COOKIE, issued.token, max_age), csrf_cookie(csrf)], csrf
 
 

@@ -42,7 +42,7 @@ import secrets
 from datetime import timedelta
 
 from chalicelib import crypto, settings
-from chalicelib.citizen_data import id_number_mac, protect_id_number, protect_name, protect_phone
+from chalicelib.citizen_data import id_number_macs, name_matches, protect_id_number, protect_name, protect_phone
 from chalicelib.context import RequestContext
 from chalicelib.crypto import equal, mac
 from chalicelib.domain import identity
@@ -64,6 +64,18 @@ BIND_DONE_PATH = "/user/links"  # where a 去绑定 returns
 
 def subject_mac(provider: str, subject: str) -> str:
     return mac(f"oidc_subject:{provider}", subject)
+
+
+def _link_keys(provider: str, subject: str) -> list[str]:
+    """The link claims a provider's subject may be held under: its MAC under the configured
+    crypto suite, and under every other suite the keys document holds (the hall never keeps the
+    subject, so a link made before a switch to 国密 cannot be re-keyed and is found as it is)."""
+    macs = crypto.macs(f"oidc_subject:{provider}", subject, any_suite=True)
+    return [accounts.link_claim_key(provider, m) for m in macs]
+
+
+def _first(found: dict[str, str], keys: list[str]) -> str | None:
+    return next((found[k] for k in keys if k in found), None)
 
 
 def _ask(
@@ -98,10 +110,10 @@ def resolve_linked(provider: str, method_id: str, flow_id: str, subject: str, ct
     """The step a federated login ends with when the provider vouches for no ID number (支付宝
     gives only its user id): the linked account, or :class:`LinkRequired` at step ``identify``
     (the citizen says which ID number). One BatchGetItem, one GetItem more on a link."""
-    link_key = accounts.link_claim_key(provider, subject_mac(provider, subject))
-    found = accounts.find_account_ids([link_key])
-    if link_key in found:
-        account = accounts.get(found[link_key])
+    link_keys = _link_keys(provider, subject)
+    holder = _first(accounts.find_account_ids(link_keys), link_keys)
+    if holder is not None:
+        account = accounts.get(holder)
         if account is not None:
             return Authenticated(account)
     return _ask(provider, method_id, subject, login_links.IDENTIFY, ctx)
@@ -117,17 +129,20 @@ def resolve(
         name = identity.validate_name(identity.DocumentType.RESIDENT_ID, vouched.name)
     except identity.InvalidValue:
         raise HallError.oidc_token_invalid() from None
-    link_key = accounts.link_claim_key(provider, subject_mac(provider, vouched.subject))
-    id_key = accounts.id_claim_key(identity.DocumentType.RESIDENT_ID.value, id_number_mac(id_number))
+    link_keys = _link_keys(provider, vouched.subject)
+    id_type = identity.DocumentType.RESIDENT_ID.value
+    id_keys = [accounts.id_claim_key(id_type, m) for m in id_number_macs(id_number)]
     for _ in range(2):  # a second pass only after losing a race to make the same link
-        found = accounts.find_account_ids([link_key, id_key])
-        if link_key in found:
-            account = accounts.get(found[link_key])
+        found = accounts.find_account_ids([*link_keys, *id_keys])
+        linked = _first(found, link_keys)
+        if linked is not None:
+            account = accounts.get(linked)
             if account is None:
                 raise HallError.oidc_state_invalid()  # a link to an account that is gone
             return Authenticated(account)
-        if id_key in found:
-            return _link_existing(provider, method_id, flow_id, vouched, found[id_key], name, ctx, bind_to)
+        holder = _first(found, id_keys)
+        if holder is not None:
+            return _link_existing(provider, method_id, flow_id, vouched, holder, name, ctx, bind_to)
         if not vouched.phone:  # an account needs a phone the citizen proves first
             return _ask(
                 provider,
@@ -161,8 +176,8 @@ def bind(
     if account is None:
         raise HallError.login_flow_expired()
     mac_ = subject_mac(provider, subject)
-    link_key = accounts.link_claim_key(provider, mac_)
-    holder = accounts.find_account_ids([link_key]).get(link_key)
+    link_keys = _link_keys(provider, subject)
+    holder = _first(accounts.find_account_ids(link_keys), link_keys)
     if holder == account.account_id:
         return Authenticated(account, next_path=BIND_DONE_PATH)  # tied already
     if holder is not None:
@@ -174,8 +189,8 @@ def bind(
             number = identity.validate_id_number(identity.DocumentType.RESIDENT_ID, id_number, ctx.now.date())
         except identity.InvalidValue:
             raise HallError.oidc_token_invalid() from None
-        if account.id_type != identity.DocumentType.RESIDENT_ID.value or not equal(
-            account.id_mac, id_number_mac(number)
+        if account.id_type != identity.DocumentType.RESIDENT_ID.value or not any(
+            equal(account.id_mac, m) for m in id_number_macs(number)
         ):
             raise HallError.link_identity_mismatch(label)
     writes = (
@@ -197,7 +212,7 @@ def _link_existing(provider, method_id, flow_id, vouched, account_id, name, ctx,
     account = accounts.get(account_id)
     if account is None:
         raise HallError.login_flow_expired()  # a claim of an account that is gone
-    same_name = equal(account.name_mac, protect_name(name).mac)
+    same_name = name_matches(account.name_mac, name)
     if vouched.assurance < REAL_NAME_ASSURANCE or not same_name or provider in account.links:
         # (an account tied to another of this provider's accounts is told so by the link step)
         return _ask(

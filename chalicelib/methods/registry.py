@@ -22,6 +22,7 @@ __all__ = ["login_method", "login_methods", "login_request_model", "sms_purposes
 @cache
 def login_methods() -> dict[str, LoginMethod]:
     """Login methods by their stored id, in the order the login page offers them."""
+    from chalicelib.flows.login_protection import WithSecondStep
     from chalicelib.methods.alipay.login import AlipayLogin
     from chalicelib.methods.app_qr.login import AppQrLogin
     from chalicelib.methods.essc_qr.login import EsscQrLogin
@@ -29,7 +30,8 @@ def login_methods() -> dict[str, LoginMethod]:
     from chalicelib.methods.password.login import PasswordLogin
     from chalicelib.methods.sms_code.login import SmsCodeLogin
 
-    methods = (AppQrLogin(), PasswordLogin(), SmsCodeLogin(), EsscQrLogin(), JszwOidcLogin(), AlipayLogin())
+    password = WithSecondStep(PasswordLogin())  # 登录保护: a second step after a right password
+    methods = (AppQrLogin(), password, SmsCodeLogin(), EsscQrLogin(), JszwOidcLogin(), AlipayLogin())
     return {m.id: m for m in methods}
 
 

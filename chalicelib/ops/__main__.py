@@ -10,10 +10,12 @@ from chalicelib import clock
 from chalicelib.domain.identity import InvalidValue
 
 
-def _identifier_args(parser: argparse.ArgumentParser) -> None:
+def _identifier_args(parser: argparse.ArgumentParser, account_id: bool = False) -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--phone", help="the citizen's mobile number")
     group.add_argument("--id-number", help="the citizen's ID number (any document type)")
+    if account_id:
+        group.add_argument("--account-id", help="an account's id (a deleted account's events stay under it)")
 
 
 def create_tables(_args) -> int:
@@ -48,6 +50,15 @@ def events(args) -> int:
     from chalicelib.ops import lookup
     from chalicelib.store import audit
 
+    if getattr(args, "account_id", None):
+        # By the account's random id: a deleted (注销) account's pseudonymous events, or any account's.
+        from chalicelib.store.lockouts import account_subject
+
+        print(f"account {args.account_id}")
+        for e in audit.for_subject(account_subject(args.account_id.strip()), limit=args.limit):
+            detail = json.dumps(e.detail, ensure_ascii=False) if e.detail else ""
+            print(f"{e.at}  {e.event:<16} {e.method or '-':<12} {detail}")
+        return 0
     account = lookup.find_account(args.phone, args.id_number)
     if account is not None:
         print(f"account {account.account_id}  {account.name_masked}  {account.id_masked}  {account.phone_masked}")
@@ -80,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     _identifier_args(unlock_parser)
     unlock_parser.set_defaults(run=unlock)
     events_parser = commands.add_parser("events", help="a citizen's security events, newest first")
-    _identifier_args(events_parser)
+    _identifier_args(events_parser, account_id=True)
     events_parser.add_argument("--limit", type=int, default=50)
     events_parser.set_defaults(run=events)
     keys = commands.add_parser("keys", help="key material")
@@ -97,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
     from chalicelib.ops import notices as notice_commands
 
     notice_commands.add_commands(commands)
+    from chalicelib.ops import crypto_suites as crypto_commands
+
+    crypto_commands.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

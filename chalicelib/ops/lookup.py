@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib import clock
-from chalicelib.citizen_data import id_number_mac, identifier_mac, phone_mac
+from chalicelib.citizen_data import id_number_macs, identifier_mac, phone_macs
 from chalicelib.domain import identity
 from chalicelib.store import accounts, lockouts
 
@@ -15,9 +15,10 @@ def claim_keys(phone: str | None, id_number: str | None) -> list[str]:
     same normalisers as registration and login, so another script's digits find nothing.
     """
     if phone:
-        return [accounts.phone_claim_key(phone_mac(identity.validate_phone(phone)))]
+        return [accounts.phone_claim_key(m) for m in phone_macs(identity.validate_phone(phone))]
     number = identity.normalize_id_number(id_number)
-    return accounts.id_claim_keys(id_number_mac(number), identity.document_types_fitting(number, clock.now().date()))
+    types = identity.document_types_fitting(number, clock.now().date())
+    return [key for mac in id_number_macs(number) for key in accounts.id_claim_keys(mac, types)]
 
 
 def find_account(phone: str | None, id_number: str | None) -> accounts.Account | None:

@@ -126,6 +126,14 @@ class Account:
     family: dict | None = None
     id_cipher: str = ""
     name_cipher: str = ""
+    # 登录保护 (store/login_protection.py): the second step password login asks for (None: off),
+    # and the risk step-up's facts: when the account was last locked, last recovered or reclaimed.
+    second_factor: str | None = None
+    locked_at: datetime | None = None
+    recovered_at: datetime | None = None
+    # 账号注销: when the pending deletion falls due (None: none pending); a login withdraws it
+    # (store/cancellations.login_writes), with no read beyond the account every login reads.
+    cancel_after: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +169,10 @@ def _to_account(item: AccountModel) -> Account:
         family=_family_of(item),
         id_cipher=item.id_cipher,
         name_cipher=item.name_cipher,
+        second_factor=item.second_factor,
+        locked_at=item.locked_at,
+        recovered_at=max((t for t in (item.recovered_at, item.reclaimed_at) if t), default=None),
+        cancel_after=item.cancel_after,
     )
 
 
@@ -231,6 +243,11 @@ def create(new: NewAccount, now: datetime, account_id: str | None = None, with_i
         ),
         ("phone", ClaimModel(phone_claim_key(new.phone.mac), account_id=account_id, kind="phone", created_at=now)),
     ]
+    previous = [
+        *(("id", id_claim_key(new.id_type, m)) for m in new.id_number.previous_macs),
+        *(("family", family_claim_key(new.id_type, m)) for m in new.id_number.previous_macs),
+        *(("phone", phone_claim_key(m)) for m in new.phone.previous_macs),
+    ]
     try:
         with TransactWrite(connection=tables.connection(), client_request_token=account_id) as tx:
             for _, claim in claims:
@@ -240,16 +257,28 @@ def create(new: NewAccount, now: datetime, account_id: str | None = None, with_i
                 family_claim_key(new.id_type, new.id_number.mac),
                 condition=ClaimModel.claim_key.does_not_exist(),
             )
+            for _, key in previous:  # held under a previous crypto suite's MAC (a migration): taken too
+                tx.condition_check(ClaimModel, key, condition=ClaimModel.claim_key.does_not_exist())
             tx.save(item, condition=AccountModel.account_id.does_not_exist())
             for extra in with_items:  # e.g. the first session and its audit event: all or nothing
                 extra.add_to(tx)
     except TransactWriteError as exc:
         reasons = exc.cancellation_reasons or []
+
         # PynamoDB sends condition checks first, then deletes, puts and updates, each in the order added.
         def labels(op: str) -> list[str]:
             return [getattr(w, "label", "") or "with_items" for w in with_items if getattr(w, "op", "put") == op]
 
-        names = ["family", *labels("delete"), "id", "phone", "account", *labels("put"), *labels("update")]
+        names = [
+            "family",
+            *(name for name, _ in previous),
+            *labels("delete"),
+            "id",
+            "phone",
+            "account",
+            *labels("put"),
+            *labels("update"),
+        ]
         held = [
             name
             for name, reason in zip(names, reasons, strict=False)
@@ -298,16 +327,15 @@ def get_with_lock(account_id: str, lock_subject: str, window_key: str) -> tuple[
     return (_to_account(account) if account else None), lockouts.state_of(lock), records.hits_of(window)
 
 
-def password_update(account: Account, password_hash: str, now: datetime) -> writes.Write:
+def password_update(account: Account, password_hash: str, now: datetime, recovered: bool = False) -> writes.Write:
     """The account's new password, for another repository's transaction (a recovery's last
-    write): conditioned on the account's version as read, so a change made meanwhile cancels it."""
+    write): conditioned on the account's version as read, so a change made meanwhile cancels it.
+    ``recovered``: a recovery's (忘记密码找回), whose time the risk step-up reads (``recovered_at``)."""
     item = AccountModel(account.account_id, version=account.version)  # the version condition, and +1
-    return writes.update(
-        item,
-        [AccountModel.password_hash.set(password_hash), AccountModel.updated_at.set(now)],
-        AccountModel.account_id.exists(),
-        label="account",
-    )
+    actions = [AccountModel.password_hash.set(password_hash), AccountModel.updated_at.set(now)]
+    if recovered:
+        actions.append(AccountModel.recovered_at.set(now))
+    return writes.update(item, actions, AccountModel.account_id.exists(), label="account")
 
 
 def password_still(account: Account, now: datetime, rehash: str | None = None) -> writes.Write:

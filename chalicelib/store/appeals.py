@@ -430,6 +430,9 @@ def take_over_writes(
         model.phone_masked.remove(),
         model.links.remove(),
         model.family.remove(),
+        # A 注销 the previous holder requested is not the verified holder's: it is withdrawn.
+        model.cancel_after.remove(),
+        model.cancel_day.remove(),
     ]
     condition = (
         model.account_id.exists()

@@ -10,12 +10,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from chalicelib import settings
 from chalicelib.store import tables, writes
 from chalicelib.store.models import AuditEventModel
 
-__all__ = ["AuditEvent", "AuditPage", "event", "for_subject", "page_for_subject", "record"]
+__all__ = ["AuditEvent", "AuditPage", "event", "for_subject", "page_for_subject", "record", "retention"]
 
-RETENTION = timedelta(days=3 * 365)
+# MLPS 2.0 level 3 (GB/T 22239-2019): security audit records kept at least six months.
+MIN_RETENTION_DAYS = 180
+
+
+def retention() -> timedelta:
+    """How long an event is kept from its time (``HALL_AUDIT_RETENTION_DAYS``, never under 180 days)."""
+    return timedelta(days=max(MIN_RETENTION_DAYS, settings.get().audit_retention_days))
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def _item(subject: str, name: str, now: datetime, method: str | None = None, **d
         event=name,
         method=method,
         detail=detail or None,
-        expires_at=now + RETENTION,
+        expires_at=now + retention(),
     )
 
 

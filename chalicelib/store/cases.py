@@ -52,6 +52,7 @@ __all__ = [
     "Counts",
     "NewCase",
     "StoredApplication",
+    "all_for_account",
     "counts",
     "create",
     "evaluate",
@@ -400,3 +401,12 @@ def list_cases(account_id: str, which: str, limit: int = 20, after: str | None =
     found = [item for item in results if isinstance(item, CaseModel)]
     more = results.last_evaluated_key is not None and len(found) == limit
     return CasePage(tuple(_case(i) for i in found), _cursor(found[-1], attribute) if more and found else None)
+
+
+def all_for_account(account_id: str) -> list[Case]:
+    """Every case of the citizen, newest first (个人信息导出): the local index ``by_status`` read
+    whole inside their partition (every page), never a filter over other citizens' cases."""
+    tables.ready()
+    results = CaseItemModel.by_status.query(_pk(account_id), scan_index_forward=False, consistent_read=True)
+    found = [_case(item) for item in results if isinstance(item, CaseModel)]
+    return sorted(found, key=lambda case: case.applied_at, reverse=True)

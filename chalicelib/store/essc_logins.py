@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import from_epoch, to_epoch
-from chalicelib.store import callback_nonces, tables, writes
+from chalicelib.store import callback_nonces, records, tables, writes
 from chalicelib.store.callback_nonces import NonceReusedError
 from chalicelib.store.errors import StoreError
 from chalicelib.store.models import EsscLoginRecordModel
@@ -70,16 +70,25 @@ def _record(item: EsscLoginRecordModel, qr_id: str) -> EsscLogin:
     )
 
 
-def create(qr_id: str, binding_hash: str, secret_cipher: str, valid_until: datetime) -> None:
+def create(
+    qr_id: str, binding_hash: str, secret_cipher: str, valid_until: datetime, window: records.RateWindow | None = None
+) -> None:
+    """Store a new QR record; with ``window``, only while the client's window of QR records
+    has room, counted in the same transaction (raises LimitExceededError when full)."""
     tables.ready()
-    EsscLoginRecordModel(
+    item = EsscLoginRecordModel(
         _key(qr_id),
         state=PENDING,
         valid_until=to_epoch(valid_until),
         binding_hash=binding_hash,
         secret_cipher=secret_cipher,
         expires_at=valid_until + _GRACE,
-    ).save(condition=EsscLoginRecordModel.flow_key.does_not_exist())
+    )
+    condition = EsscLoginRecordModel.flow_key.does_not_exist()
+    if window is None:
+        item.save(condition=condition)
+    else:
+        records.save_with_hit(item, condition, window)
 
 
 def get(qr_id: str) -> EsscLogin | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, GetError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactGet, TransactWrite
 
 from chalicelib.clock import from_epoch, to_epoch
@@ -18,7 +18,7 @@ from chalicelib.store.errors import (
     is_condition_failure,
     with_conflict_retries,
 )
-from chalicelib.store.models import LockoutModel, RateWindowModel
+from chalicelib.store.models import AccountModel, LockoutModel, RateWindowModel
 
 __all__ = [
     "Reservation",
@@ -28,6 +28,7 @@ __all__ = [
     "get",
     "identifier_subject",
     "reserve_try",
+    "stamp_account_lock",
     "state_of",
 ]
 
@@ -185,6 +186,25 @@ def reserve_try(
         return Reservation(from_epoch(to_epoch(now + policy.duration)) if last else None)
     # No shape's condition held: locked (perhaps by a try being checked right now).
     raise TryRefusedError("lock")
+
+
+def stamp_account_lock(account_id: str, now: datetime) -> None:
+    """The lock's time on the account (登录保护's risk step-up reads it with the account at password
+    login: no extra read), written by the one request whose wrong password locked it. Not in the
+    reservation's transaction: every concurrent login reads the account in a TransactGetItems, and
+    a transaction writing it would be cancelled by their conflicts. One UpdateItem, last write wins,
+    no version condition (PynamoDB still adds one to the version, so a change prepared on the
+    account as read before the lock is refused as changed meanwhile)."""
+    tables.ready()
+    try:
+        AccountModel(account_id, version=0).update(
+            actions=[AccountModel.locked_at.set(now)],
+            condition=AccountModel.account_id.exists(),
+            add_version_condition=False,
+        )
+    except UpdateError as exc:
+        if not is_condition_failure(exc):  # an account deleted meanwhile has nothing to stamp
+            raise
 
 
 def forget(subject: str) -> writes.Write:

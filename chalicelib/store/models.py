@@ -18,6 +18,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -45,12 +46,14 @@ __all__ = [
     "FaceCheckRecordModel",
     "FavouriteModel",
     "FlowRecordModel",
+    "IdempotencyRecordModel",
     "LinkRecordModel",
     "LockoutModel",
     "NoticeModel",
     "OAuthStateRecordModel",
     "QrLoginRecordModel",
     "RateWindowModel",
+    "ReauthProofRecordModel",
     "RecoveryRecordModel",
     "SessionModel",
     "SmsCodeRecordModel",
@@ -64,6 +67,17 @@ class HallModel(Model):
 
     class Meta:
         abstract = True
+
+
+class AccountsByCancelDay(GlobalSecondaryIndex):
+    """Sparse: only accounts with a pending 账号注销 carry ``cancel_day`` (the China day it falls
+    due), so the scheduled deletion reads the due days' partitions, never every account."""
+
+    class Meta:
+        index_name = "by_cancel_day"
+        projection = KeysOnlyProjection()
+
+    cancel_day = UnicodeAttribute(hash_key=True)
 
 
 class AccountModel(HallModel):
@@ -104,6 +118,27 @@ class AccountModel(HallModel):
     # When a 用户申诉 (证件号码被占用) last gave the account to the verified holder of its ID: a
     # take-over is conditioned on it being older than the appeal, so of two at once one wins.
     reclaimed_at = UTCDateTimeAttribute(null=True)
+    # 登录保护 (store/login_protection.py): the second step password login asks for (``sms`` or
+    # ``totp``; absent: off); the authenticator's secret (AES-GCM, chalicelib.crypto) and the last
+    # time step a code of it was accepted at (a code is single use: a later one must be newer);
+    # a secret being bound (until confirmed by one code, ``totp_pending_until``); the keyed
+    # hashes of the unused recovery codes (each removed by the conditional update that uses it).
+    second_factor = UnicodeAttribute(null=True)
+    totp_cipher = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    totp_pending_cipher = UnicodeAttribute(null=True)
+    totp_pending_until = NumberAttribute(null=True)
+    recovery_code_hashes = UnicodeSetAttribute(null=True)
+    # The risk step-up's facts, read with the account at password login (no extra read): when the
+    # account was last locked (written by the try that locked it) and last recovered.
+    locked_at = UTCDateTimeAttribute(null=True)
+    recovered_at = UTCDateTimeAttribute(null=True)
+    # 账号注销 (store/cancellations.py): a pending deletion's due time and the China day it is
+    # indexed under (``by_cancel_day``); set by the request (condition: none pending), removed by
+    # 撤销注销 and by every login's session transaction, checked by the deleting transaction.
+    cancel_after = UTCDateTimeAttribute(null=True)
+    cancel_day = UnicodeAttribute(null=True)
+    by_cancel_day = AccountsByCancelDay()
 
 
 class ClaimModel(HallModel):
@@ -307,6 +342,33 @@ class RecoveryRecordModel(FlowRecordModel, discriminator="recovery"):
     verified_by = UnicodeAttribute(null=True)
 
 
+class SecondStepRecordModel(FlowRecordModel, discriminator="second_step"):
+    """A password login waiting for its second step (``step#<id>``, 登录保护): the account, the
+    ways it may finish (``sms_code``, ``totp``, ``recovery_code``), why it was asked (``protection``
+    or ``step_up``), the digest of the password hash verified, the client window to give back,
+    wrong codes counted before each check (``tries``), SMS sends; single use (``used``), bound to
+    the browser (or app) by the hash of a secret it holds."""
+
+    account_id = UnicodeAttribute()
+    methods = UnicodeAttribute()  # comma-separated
+    reason = UnicodeAttribute()
+    password_digest = UnicodeAttribute()
+    window_key = UnicodeAttribute(null=True)
+    binding_hash = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    tries = NumberAttribute(null=True)
+    sends = NumberAttribute(null=True)
+    used = BooleanAttribute(null=True)
+
+
+class KnownDeviceModel(FlowRecordModel, discriminator="known_device"):
+    """A device that logged in to an account (``device#<account id>#<device id hash>``), for the
+    risk step-up: put again by every login from it; ``expires_at`` 90 days after it was last seen."""
+
+    account_id = UnicodeAttribute()
+    last_seen = NumberAttribute()
+
+
 class LinkRecordModel(FlowRecordModel, discriminator="login_link"):
     """A federated login waiting for its account (``link#<id>``): what the provider vouched for
     (citizen data as MAC + ciphertext + masked form), the step the citizen is at (``prove``,
@@ -358,6 +420,19 @@ class CaseApplicationRecordModel(FlowRecordModel, discriminator="case_applicatio
     case_id = UnicodeAttribute()
     request_digest = UnicodeAttribute()
     valid_until = NumberAttribute()
+
+
+class ReauthProofRecordModel(FlowRecordModel, discriminator="reauth_proof"):
+    """A re-authentication's proof (``reauth#<hash of the proof>``) for one account and one purpose
+    (个人信息导出 ``export``, 账号注销 ``cancel``): the citizen proved it is them (password or an
+    SMS code to the bound phone) minutes ago. Spent by one conditional update (unused, unexpired,
+    this account, this purpose): single use. Repository ``store/reauth_proofs.py``."""
+
+    account_id = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    method = UnicodeAttribute()
+    valid_until = NumberAttribute()
+    used = BooleanAttribute(null=True)
 
 
 class LocksByUnlockHour(GlobalSecondaryIndex):
@@ -588,6 +663,27 @@ class NoticeModel(HallModel):
     published_at = UTCDateTimeAttribute()
 
 
+class IdempotencyRecordModel(HallModel):
+    """A client's retry of a side effect (chalicelib/idempotency.py): written by Powertools
+    Idempotency's DynamoDB persistence layer, not by a repository. ``id`` is
+    ``<scope>#<hash of a MAC of the Idempotency-Key and the request's natural key>``; the
+    record holds the status (INPROGRESS, COMPLETED), a hash of a MAC of the request (to refuse
+    the same key with another request) and what the side effect returned (plain ids only).
+    ``expiration`` is when a retry stops being answered from it (TTL)."""
+
+    short_name = "idempotency"
+
+    class Meta:
+        table_name = "idempotency"
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute()
+    status = UnicodeAttribute(null=True)
+    in_progress_expiration = NumberAttribute(null=True)
+    validation = UnicodeAttribute(null=True)
+    data = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[HallModel], ...] = (
     AccountModel,
     ClaimModel,
@@ -599,4 +695,5 @@ ALL_MODELS: tuple[type[HallModel], ...] = (
     CaseItemModel,
     FavouriteModel,
     NoticeModel,
+    IdempotencyRecordModel,
 )

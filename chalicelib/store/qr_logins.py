@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.clock import from_epoch, to_epoch
-from chalicelib.store import tables, writes
+from chalicelib.store import records, tables, writes
 from chalicelib.store.errors import StoreError, is_condition_failure
 from chalicelib.store.models import QrLoginRecordModel
 
@@ -77,10 +77,18 @@ def _record(item: QrLoginRecordModel, qr_id: str) -> QrLogin:
 
 
 def create(
-    qr_id: str, binding_hash: str, now: datetime, valid_until: datetime, request_ip: str, user_agent: str
+    qr_id: str,
+    binding_hash: str,
+    now: datetime,
+    valid_until: datetime,
+    request_ip: str,
+    user_agent: str,
+    window: records.RateWindow | None = None,
 ) -> None:
+    """Store a new QR record; with ``window``, only while the client's window of QR records
+    has room, counted in the same transaction (raises LimitExceededError when full)."""
     tables.ready()
-    QrLoginRecordModel(
+    item = QrLoginRecordModel(
         _key(qr_id),
         state=PENDING,
         valid_until=to_epoch(valid_until),
@@ -89,7 +97,12 @@ def create(
         request_ip=request_ip,
         request_user_agent=user_agent[:300],
         expires_at=valid_until + _GRACE,
-    ).save(condition=QrLoginRecordModel.flow_key.does_not_exist())
+    )
+    condition = QrLoginRecordModel.flow_key.does_not_exist()
+    if window is None:
+        item.save(condition=condition)
+    else:
+        records.save_with_hit(item, condition, window)
 
 
 def get(qr_id: str) -> QrLogin | None:

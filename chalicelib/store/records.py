@@ -12,12 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import to_epoch
 from chalicelib.domain.codes import CodeExhausted, CodeExpired, ResendTooSoon, SmsCodePolicy, judge_code
 from chalicelib.store import tables, writes
-from chalicelib.store.errors import LimitExceededError, is_condition_failure
+from chalicelib.store.errors import (
+    LimitExceededError,
+    TryRefusedError,
+    cancellation_codes,
+    is_condition_failure,
+    with_conflict_retries,
+)
 from chalicelib.store.models import CaptchaRecordModel, CheckpointModel, RateWindowModel, SmsCodeRecordModel
 
 __all__ = [
@@ -25,9 +32,11 @@ __all__ = [
     "consume_captcha",
     "get_checkpoint",
     "hit_rate_limit",
+    "hit_windows_and_send_window",
     "hits_of",
     "put_captcha",
     "rate_window_key",
+    "save_with_hit",
     "set_checkpoint",
     "start_sms_code",
     "verify_sms_code",
@@ -143,6 +152,22 @@ def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: date
     acceptance is a conditional write on the code's hash, so of many concurrent
     verifications of one code exactly one succeeds.
     """
+    use = sms_code_use(purpose, phone_mac, candidate_hash, now, policy)
+    try:
+        use.model.update(actions=use.actions, condition=use.condition)
+    except UpdateError as exc:
+        if is_condition_failure(exc):
+            raise CodeExpired() from exc
+        raise
+
+
+def sms_code_use(
+    purpose: str, phone_mac: str, candidate_hash: str, now: datetime, policy: SmsCodePolicy
+) -> writes.Write:
+    """Count the try and judge the code as :func:`verify_sms_code` does, but hand back its use
+    (single use: on condition it is unused and still this code) for the caller's transaction,
+    so a code is spent only together with what it was asked for (a registration's account):
+    a transaction that fails leaves the code for the retry."""
     tables.ready()
     record = SmsCodeRecordModel
     key = _sms_key(purpose, phone_mac)
@@ -169,15 +194,28 @@ def verify_sms_code(purpose: str, phone_mac: str, candidate_hash: str, now: date
             raise CodeExpired() from exc
         raise CodeExhausted() from exc
     judge_code(item.secret_hash or "", candidate_hash, int(item.attempts), policy)
+    return writes.update(
+        record(key),
+        [record.used.set(True)],
+        condition=record.used.does_not_exist() & (record.secret_hash == candidate_hash),
+        label="sms_code",
+    )
+
+
+def withdraw_sms_code(purpose: str, phone_mac: str, code_hash: str) -> None:
+    """Void a code the gateway did not deliver (on condition it is still that code, unused): it
+    can never be used. The record's wrong tries stay, and so does the send's count (the limits
+    count every send asked for, delivered or not)."""
+    tables.ready()
+    record = SmsCodeRecordModel
     try:
-        record(key).update(
+        record(_sms_key(purpose, phone_mac)).update(
             actions=[record.used.set(True)],
-            condition=record.used.does_not_exist() & (record.secret_hash == candidate_hash),
+            condition=record.used.does_not_exist() & (record.secret_hash == code_hash),
         )
     except UpdateError as exc:
-        if is_condition_failure(exc):
-            raise CodeExpired() from exc
-        raise
+        if not is_condition_failure(exc):
+            raise
 
 
 # -- rate limits -----------------------------------------------------------------------
@@ -224,29 +262,67 @@ def give_back_hit(window: RateWindow) -> writes.Write:
     return writes.update(RateWindowModel(window.key), [RateWindowModel.hits.add(-1)])
 
 
-def hit_send_window(
-    name: str, subject: str, window: str, limit: int, window_end: datetime, now: datetime, gap: timedelta
-) -> None:
-    """Count one send in a fixed window, at most ``limit`` per window and no sooner than
-    ``gap`` after the previous one, in one conditional write. Raises
-    :class:`LimitExceededError` or :class:`ResendTooSoon`."""
+def save_with_hit(item, condition, window: RateWindow) -> None:
+    """Put a new record (on its condition) and count one hit in ``window``, in one
+    TransactWriteItems: a record is made only while the window has room. Raises
+    :class:`LimitExceededError` (the window is full) or :class:`TryRefusedError` ("busy")."""
     tables.ready()
-    key = rate_window_key(name, subject, window)
+
+    def commit() -> None:
+        with TransactWrite(connection=tables.connection()) as tx:
+            tx.save(item, condition=condition)
+            add_hit(tx, window)
+
+    try:
+        with_conflict_retries(commit)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            raise LimitExceededError(window.key) from exc
+        if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes:
+            raise TryRefusedError("busy") from exc
+        raise
+
+
+def hit_windows_and_send_window(
+    windows: list[RateWindow], send_window: RateWindow, now: datetime, gap: timedelta
+) -> None:
+    """Count one hit in each of ``windows`` and one send in ``send_window`` (at most its limit,
+    no sooner than ``gap`` after its previous send), all or none, in one TransactWriteItems.
+
+    Raises :class:`LimitExceededError` naming the key of the first full window,
+    :class:`ResendTooSoon` when only the send window's gap refused, and
+    :class:`TryRefusedError` ("busy") when other requests kept the same windows busy.
+    """
+    tables.ready()
     now_s = to_epoch(now)
     gap_s = int(gap.total_seconds())
+
+    def commit() -> None:
+        with TransactWrite(connection=tables.connection()) as tx:
+            for window in windows:
+                add_hit(tx, window)
+            tx.update(
+                RateWindowModel(send_window.key),
+                actions=[*_hit_actions(send_window.ends_at), RateWindowModel.sent_at.set(now_s)],
+                condition=(RateWindowModel.hits.does_not_exist() | (RateWindowModel.hits < send_window.limit))
+                & (RateWindowModel.sent_at.does_not_exist() | (RateWindowModel.sent_at <= now_s - gap_s)),
+            )
+
     try:
-        RateWindowModel(key).update(
-            actions=[*_hit_actions(window_end), RateWindowModel.sent_at.set(now_s)],
-            condition=(RateWindowModel.hits.does_not_exist() | (RateWindowModel.hits < limit))
-            & (RateWindowModel.sent_at.does_not_exist() | (RateWindowModel.sent_at <= now_s - gap_s)),
-        )
-        return
-    except UpdateError as exc:
-        if not is_condition_failure(exc):
+        with_conflict_retries(commit)
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)
+        if "ConditionalCheckFailed" not in codes:
+            if "TransactionConflict" in codes:
+                raise TryRefusedError("busy") from exc
             raise
-        current = RateWindowModel.get(key, consistent_read=True)  # the rare refused path: which condition?
-        if hits_of(current) >= limit:
-            raise LimitExceededError(name) from exc
+        failed = codes.index("ConditionalCheckFailed")
+        if failed < len(windows):
+            raise LimitExceededError(windows[failed].key) from exc
+        current = RateWindowModel.get(send_window.key, consistent_read=True)  # the rare refused path: which?
+        if hits_of(current) >= send_window.limit:
+            raise LimitExceededError(send_window.key) from exc
         raise ResendTooSoon(max(int(current.sent_at or 0) + gap_s - now_s, 1)) from exc
 
 

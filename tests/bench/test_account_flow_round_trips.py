@@ -26,7 +26,7 @@ MEASURED = {
     "appeal 设置新密码 (证件号码被占用 take-over, one session to revoke)": (6, 5),
     "appeal 短信验证 (移动电话已被占用: phone released, appellant without an account)": (6, 5),
     "appeal 亲情号解绑 (人脸认证 → released at once)": (5, 5),
-    "appeal ticket 其他 (POST /api/appeal-tickets)": (3, 2),
+    "appeal ticket 其他 (POST /api/appeal-tickets)": (2, 2),
     "亲情号 bind (POST /api/family-numbers)": (4, 4),
     "亲情号 unbind (DELETE /api/family-numbers/{id})": (3, 3),
     "name correction 基本信息修改 (注册用户 → 实名用户, one session)": (6, 6),

@@ -22,7 +22,13 @@ def shot(page: Page, name: str) -> None:
 
 
 # Values for path parameters that reach a page; any other parameter gets "x".
-PATH_VALUES = {"key": "personal", "code": "SB0001", "notice_id": "20261125150000-0003", "proxy": "no/such/page"}
+PATH_VALUES = {
+    "key": "personal",
+    "code": "SB0001",
+    "notice_id": "20261125150000-0003",
+    "kind": "payments",
+    "proxy": "no/such/page",
+}
 # The greedy route's path: the HTML 404 page, a page like any other.
 NOT_FOUND_PATH = "/no/such/page"
 # Queries that show another state of the same page.

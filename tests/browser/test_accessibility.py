@@ -30,8 +30,11 @@ def focused(page: Page) -> str:
     )
 
 
-def test_axe_finds_nothing_serious_on_any_page(axe_page: Page):
-    # GIVEN every page the app renders (a route answering something else is not a page)
+@pytest.mark.parametrize("mode", ["standard", "elder"])
+def test_axe_finds_nothing_serious_on_any_page(axe_page: Page, hall, mode):
+    # GIVEN every page the app renders (a route answering something else is not a page), in each mode
+    if mode == "elder":
+        axe_page.context.add_cookies([{"name": "hall_mode", "value": "elder", "url": hall}])
     found, checked = {}, []
     for path in html_pages(axe_page):
         checked.append(path)
@@ -219,6 +222,28 @@ def test_axe_finds_nothing_serious_in_errors_status_messages_and_the_logged_in_h
     form.get_by_role("button", name="登录").click()
     expect_logged_in_as(page, "王*")
     assert violations(page) == []
+
+
+@pytest.mark.parametrize("mode", ["standard", "elder"])
+def test_axe_finds_nothing_serious_on_the_logged_in_pages_on_a_phone(axe_page: Page, hall, mode):
+    # GIVEN 陈小明 logged in on a phone-sized screen, in each mode, the 菜单 open
+    page = axe_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    if mode == "elder":
+        page.context.add_cookies([{"name": "hall_mode", "value": "elder", "url": hall}])
+    form = page.locator("#password-form")
+    page.goto("/login")
+    form.get_by_label("证件号码/移动电话").fill("320102199003071239")
+    form.get_by_label("密码", exact=True).fill("Jshall#2024")
+    form.get_by_role("button", name="登录").click()
+    expect_logged_in_as(page, "陈*")
+    found = {}
+    for path in ("/", "/user", "/user/profile", "/user/security", "/user/records/rights?year=2019", "/user/cases"):
+        page.goto(path)
+        page.get_by_role("navigation", name="主导航").get_by_role("button", name="菜单").click()
+        # THEN axe-core finds nothing serious or critical on it
+        found[path] = violations(page)
+    assert {path: problems for path, problems in found.items() if problems} == {}
 
 
 def test_axe_itself_catches_low_contrast_unnamed_controls_and_images_without_text(axe_page: Page):

@@ -47,7 +47,7 @@ def test_every_data_module_on_every_page_names_a_component(page: Page):
         if names["unknown"]:
             unknown[path] = names["unknown"]
     assert unknown == {}
-    assert {"api-form", "captcha-dialog", "coming-soon", "sms-code", "tabs", "tab-link"} <= seen
+    assert {"api-form", "captcha-dialog", "sms-code", "tabs", "tab-link"} <= seen
 
 
 def test_the_modules_are_served_as_javascript_that_a_page_may_run(page: Page):

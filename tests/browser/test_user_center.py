@@ -34,12 +34,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 WANG = {"phone": "13912345678", "password": "Renshe@2024"}
 
 
-def _unbuilt_entry():
-    from chalicelib.handlers.user_center import MENU
-
-    return next((item for item in MENU if not item.built), None)
-
-
 def test_the_user_center_frame_from_the_top_right_menu(page: Page, hall):
     # GIVEN a visitor not logged in: /user asks them to log in, then brings them back
     page.goto("/user")
@@ -61,13 +55,7 @@ def test_the_user_center_frame_from_the_top_right_menu(page: Page, hall):
         expect(menu.get_by_role("link", name=label)).to_be_visible()
     shot(page, "user-center-home")
 
-    # WHEN they open an entry not built yet THEN it says 即将开放 inside the frame, marked current
-    unbuilt = _unbuilt_entry()
-    if unbuilt is not None:
-        menu.get_by_role("link", name=unbuilt.label, exact=True).click()
-        expect(page.get_by_test_id("coming-soon")).to_contain_text("即将开放")
-        expect(menu.get_by_role("link", name=unbuilt.label, exact=True)).to_have_attribute("aria-current", "page")
-    # AND every entry that is built is marked current on its own page
+    # WHEN they open an entry THEN it is marked current on its own page
     menu.get_by_role("link", name="账号安全").click()
     expect(menu.get_by_role("link", name="账号安全")).to_have_attribute("aria-current", "page")
 
@@ -87,8 +75,7 @@ def test_the_user_center_frame_from_the_top_right_menu(page: Page, hall):
 def test_axe_finds_nothing_serious_in_the_user_center(axe_page: Page, hall):
     login_by_password(axe_page, WANG["phone"], WANG["password"])
     expect_logged_in_as(axe_page, "王*")
-    unbuilt = _unbuilt_entry()
-    for path in ("/user", *([unbuilt.link] if unbuilt else [])):
+    for path in ("/user", "/user/security"):
         axe_page.goto(path)
         expect(axe_page).to_have_url(f"{hall}{path}")
         assert violations(axe_page) == [], path

@@ -21,7 +21,11 @@ def _watched_by_alarms() -> set[tuple[str, str, tuple]]:
     for resource in TEMPLATE["Resources"].values():
         if resource["Type"] != "AWS::CloudWatch::Alarm":
             continue
-        for metric in resource["Properties"].get("Metrics", []):
+        props = resource["Properties"]
+        if "MetricName" in props:  # an alarm on one metric, without metric math
+            dims = tuple(sorted((d["Name"], json.dumps(d["Value"])) for d in props["Dimensions"]))
+            watched.add((props["Namespace"], props["MetricName"], dims))
+        for metric in props.get("Metrics", []):
             if "MetricStat" in metric:
                 m = metric["MetricStat"]["Metric"]
                 # Table dimensions are {"Ref": ...}; keep them comparable as text.
@@ -73,3 +77,18 @@ def test_lockouts_and_sms_codes_are_emitted_with_the_dimensions_the_alarms_watch
     assert relevant <= _watched_by_alarms(), relevant - _watched_by_alarms()
     locked_kinds = {json.loads(dict(e[2])["kind"]) for e in relevant if e[1] == "AccountLocked"}
     assert locked_kinds == {"account", "identifier"}
+
+
+def test_a_spent_sms_budget_is_emitted_with_the_dimensions_its_alarm_watches(browser, capsys, metrics_on, monkeypatch):
+    # GIVEN a hall whose hourly SMS budget is one code, already sent
+    monkeypatch.setenv("HALL_SMS_HOURLY_BUDGET", "1")
+    assert browser.send_code(new_citizen().phone, "login").status == 200
+    capsys.readouterr()
+    # WHEN another phone is asked a code in the same hour
+    reply = browser.send_code(new_citizen().phone, "login")
+    assert reply.body["code"] == "sms_budget_exhausted"
+    emitted = _emitted(capsys.readouterr().out)
+    # THEN SmsBudgetExceeded went out, on a dimension set an alarm watches
+    spent = {e for e in emitted if e[1] == "SmsBudgetExceeded"}
+    assert spent, emitted
+    assert spent <= _watched_by_alarms(), spent - _watched_by_alarms()

@@ -98,7 +98,7 @@ def test_sam_template_answers_what_api_gateway_refuses_in_the_error_shape(sam):
 def test_sam_template_wires_the_prod_stage(sam):
     policy = json.loads((ROOT / ".chalice/policy-prod.json").read_text(encoding="utf-8"))
     functions = {k: v for k, v in sam["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
-    assert set(functions) == {"APIHandler", "LockoutCleanup"}
+    assert set(functions) == {"APIHandler", "LockoutCleanup", "AccountCancellations"}
     for function in functions.values():
         props = function["Properties"]
         assert props["Environment"]["Variables"]["HALL_STAGE"] == "prod"
@@ -107,6 +107,8 @@ def test_sam_template_wires_the_prod_stage(sam):
         assert [p["PolicyDocument"] for p in role["Properties"]["Policies"]] == [policy]
     schedule = functions["LockoutCleanup"]["Properties"]["Events"]
     assert [e["Properties"]["Schedule"] for e in schedule.values()] == ["rate(15 minutes)"]
+    daily = functions["AccountCancellations"]["Properties"]["Events"]
+    assert [e["Properties"]["Schedule"] for e in daily.values()] == ["cron(0 18 * * ? *)"]
 
 
 def test_sam_template_passes_cfn_lint(packaged):

@@ -191,6 +191,8 @@ def _walk_every_flow(browser) -> None:
     _walk_cases(browser)
     # 收藏: added twice, listed (one Query) on a catalogue page and the API, removed twice.
     _walk_favourites(browser)
+    # A registration sent twice with one Idempotency-Key (Powertools Idempotency's own table).
+    _walk_idempotent_registration(browser)
     # Registration conflicts (the transaction's condition checks) answer too.
     clock.advance(timedelta(minutes=2))
     assert browser.register(new_citizen(phone=citizen.phone)).status == 409
@@ -198,6 +200,90 @@ def _walk_every_flow(browser) -> None:
     clock.advance(timedelta(hours=5))
     report = lockout_cleanup.run(clock.now())
     assert report.released == 2
+    # 个人信息导出 and 账号注销: 身份验证, the export, a request withdrawn (by 撤销注销, by a login) and
+    # one carried out by the daily job 16 days later (a Query of by_cancel_day, one transaction).
+    _walk_data_rights(browser)
+    # 登录保护: an authenticator bound, a password login's second step (a TOTP code, an SMS code sent),
+    # a recovery code used, protection turned off.
+    _walk_login_protection(browser)
+
+
+def _walk_login_protection(browser) -> None:
+    import pyotp
+
+    citizen = new_citizen(name="郑安")
+    clock.advance(timedelta(minutes=2))
+    assert browser.register(citizen).status == 201
+    assert browser.get("/user/login-protection").status == 200
+    secret = browser.post("/api/account/login-protection/authenticator", {"password": citizen.password}).body["secret"]
+    confirm = {"code": pyotp.TOTP(secret).at(clock.now())}
+    codes = browser.post("/api/account/login-protection/authenticator/confirm", confirm).body["recovery_codes"]
+    browser.delete("/api/sessions/current")
+    for way in ("totp", "recovery_code"):
+        clock.advance(timedelta(seconds=61))
+        step = browser.login_password(citizen.phone, citizen.password).body["flow_id"]
+        code = pyotp.TOTP(secret).at(clock.now()) if way == "totp" else codes[0]
+        assert browser.post(f"/api/login-steps/{step}", {"way": way, "code": code}).status == 200
+    assert browser.get("/api/account/login-protection").status == 200
+    assert browser.post("/api/account/login-protection/disable", {"password": citizen.password}).status == 200
+    assert browser.post("/api/account/login-protection/sms", {"password": citizen.password}).status == 200
+    browser.delete("/api/sessions/current")
+    step = browser.login_password(citizen.phone, citizen.password).body["flow_id"]
+    assert browser.post(f"/api/login-steps/{step}/sms-codes").status == 200
+    browser.delete("/api/sessions/current")
+
+
+def _walk_data_rights(browser) -> None:
+    from chalicelib.jobs import cancellations
+    from tests.functional.test_data_export import INJURY, proof
+    from tests.support import captcha_answer
+
+    citizen = new_citizen(name="周敏")
+    clock.advance(timedelta(minutes=2))
+    assert browser.register(citizen).status == 201
+    for page in ("/user/data-export", "/user/cancellation"):
+        assert browser.get(page).status == 200
+    assert browser.request("PUT", f"/api/favourites/{INJURY}").status == 200
+    clock.advance(timedelta(seconds=61))
+    challenge = browser.post("/api/captchas").body["captcha_id"]
+    body = {"captcha_id": challenge, "captcha_answer": captcha_answer(challenge)}
+    assert browser.post("/api/account/reauth-codes", body).status == 201
+    assert browser.post("/api/account/data-export", {"proof": proof(browser, "export", citizen.password)}).status == 200
+    for _ in range(2):
+        cancel = {"proof": proof(browser, "cancel", citizen.password)}
+        assert browser.post("/api/account/cancellation", cancel).status == 202
+        assert browser.get("/api/account/cancellation").status == 200
+        if _ == 0:
+            assert browser.delete("/api/account/cancellation").status == 200
+    browser.delete("/api/sessions/current")
+    assert browser.login_sms(citizen.phone).status == 200  # withdraws it in the session's transaction
+    cancel = {"proof": proof(browser, "cancel", citizen.password)}
+    assert browser.post("/api/account/cancellation", cancel).status == 202
+    browser.delete("/api/sessions/current")
+    clock.advance(timedelta(days=16))
+    assert cancellations.run(clock.now()).deleted == 1
+
+
+def _walk_idempotent_registration(browser) -> None:
+    from tests.support import last_code
+
+    browser.delete("/api/sessions/current")
+    clock.advance(timedelta(minutes=2))
+    citizen = new_citizen(name="吴重试")
+    assert browser.send_code(citizen.phone, "register").status == 200
+    form = {
+        "id_type": citizen.id_type,
+        "id_number": citizen.id_number,
+        "name": citizen.name,
+        "phone": citizen.phone,
+        "sms_code": last_code(citizen.phone),
+        "password": citizen.password,
+        "password_confirm": citizen.password,
+        "agreement_accepted": True,
+    }
+    key = {"Idempotency-Key": "walk-registration-0123456789"}
+    assert [browser.post("/api/registrations", form, headers=key).status for _ in range(2)] == [201, 201]
+    browser.delete("/api/sessions/current")
 
 
 def _walk_qr_login(browser, citizen) -> None:

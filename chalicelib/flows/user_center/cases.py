@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib import crypto
 from chalicelib.clock import CHINA, to_epoch
@@ -58,15 +58,15 @@ PAGE_SIZE = 20
 class ApplicationForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    idempotency_key: str
-    fields: dict = {}
+    idempotency_key: str = Field(max_length=64)  # every string field has its limit (handlers/request_limits.py)
+    fields: dict = {}  # each value's limit is the service's form field's (domain/cases.validate_form)
 
 
 class EvaluationForm(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    grade: str
-    comment: str | None = None
+    grade: str = Field(max_length=20)
+    comment: str | None = Field(default=None, max_length=rules.COMMENT_MAX)
 
 
 def _china(moment: datetime | None) -> str | None:

@@ -17,8 +17,10 @@ from chalicelib import crypto, settings
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated, Pending, Step
+from chalicelib.guards import rate_limits
 from chalicelib.methods.browser_binding import binding_hash, bound_record
 from chalicelib.store import accounts, qr_logins
+from chalicelib.store.errors import LimitExceededError, TryRefusedError
 
 __all__ = ["POLL_AFTER", "AppQrLogin", "qr_url"]
 
@@ -28,7 +30,6 @@ POLL_AFTER = 2  # seconds between polls
 def qr_url(qr_id: str) -> str:
     """What the QR encodes: the hall's page for this id (the app reads the id from it)."""
     return f"{settings.get().public_base_url.rstrip('/')}/qr/{qr_id}"
-
 
 
 def _qr_image(text: str) -> str:
@@ -66,7 +67,16 @@ class AppQrLogin:
         lifetime = settings.get().qr_login_lifetime
         qr_id = secrets.token_urlsafe(24)
         secret = crypto.new_token()
-        qr_logins.create(qr_id, binding_hash(secret), ctx.now, ctx.now + lifetime, ctx.client_ip, ctx.user_agent)
+        # A record is made only while this address's hourly window of QR records has room.
+        window = rate_limits.qr_login_window(self.id, ctx)
+        try:
+            qr_logins.create(
+                qr_id, binding_hash(secret), ctx.now, ctx.now + lifetime, ctx.client_ip, ctx.user_agent, window
+            )
+        except LimitExceededError:
+            rate_limits.qr_login_window_full(window, ctx)
+        except TryRefusedError:
+            raise HallError.rate_limited(1) from None
         url = qr_url(qr_id)
         seconds = int(lifetime.total_seconds())
         return Pending(

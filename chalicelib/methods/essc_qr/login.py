@@ -28,9 +28,11 @@ from chalicelib.clock import to_epoch
 from chalicelib.context import RequestContext
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated, LinkRequired, Pending, Step
+from chalicelib.guards import rate_limits
 from chalicelib.methods.browser_binding import binding_hash, bound_record
 from chalicelib.observability import count, logger
 from chalicelib.store import accounts, essc_logins
+from chalicelib.store.errors import LimitExceededError, TryRefusedError
 
 __all__ = ["POLL_AFTER", "PROVIDER", "STEP_SECONDS", "EsscQrLogin", "confirm_scan", "current_code", "qr_url"]
 
@@ -69,7 +71,6 @@ def qr_url(qr_id: str, code: str) -> str:
     return f"{settings.get().public_base_url.rstrip('/')}/essc/{qr_id}?c={code}"
 
 
-
 def _qr_view(qr_id: str, step: int, code: str) -> dict:
     from chalicelib.methods.app_qr.login import _qr_image
 
@@ -105,7 +106,14 @@ class EsscQrLogin:
         qr_id = secrets.token_urlsafe(24)
         browser_secret = crypto.new_token()
         cipher = crypto.encrypt(_SECRET_KIND, pyotp.random_base32())
-        essc_logins.create(qr_id, binding_hash(browser_secret), cipher, ctx.now + lifetime)
+        # A record is made only while this address's hourly window of QR records has room.
+        window = rate_limits.qr_login_window(self.id, ctx)
+        try:
+            essc_logins.create(qr_id, binding_hash(browser_secret), cipher, ctx.now + lifetime, window)
+        except LimitExceededError:
+            rate_limits.qr_login_window_full(window, ctx)
+        except TryRefusedError:
+            raise HallError.rate_limited(1) from None
         step, code = current_code(cipher, ctx.now)
         seconds = int(lifetime.total_seconds())
         return Pending(

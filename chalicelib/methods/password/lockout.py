@@ -25,6 +25,8 @@ def after_failure(
     if locked_until is None:
         return
     audit.record(subject, "AccountLocked", ctx.now, method="password", failures=policy.max_failures)
+    if account is not None:
+        lockouts.stamp_account_lock(account.account_id, ctx.now)  # 登录保护's risk step-up reads it
     count("AccountLocked", kind="account" if account else "identifier")
     logger.append_keys(event="password login locked", subject_kind=subject.split("#")[0])  # on the request's line
     if account is not None and account.phone_cipher:  # an account without a phone gets no notice

@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import cache
 
 from chalicelib import settings
-from chalicelib.citizen_data import id_number_mac, identifier_mac, phone_mac
+from chalicelib.citizen_data import id_number_macs, identifier_mac, phone_macs
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity, passwords
 from chalicelib.domain.lockout import LockoutPolicy
@@ -86,7 +86,7 @@ class PasswordLogin:
         # Which claims the identifier could be: a phone, or an ID number of each type it fits.
         if identity.looks_like_phone(identifier):
             normalized = identity.normalize_phone(identifier)
-            keys = [accounts.phone_claim_key(phone_mac(normalized))]
+            keys = [accounts.phone_claim_key(m) for m in phone_macs(normalized)]
             types: list[identity.DocumentType] = []
         else:
             normalized = identity.normalize_id_number(identifier)
@@ -95,7 +95,7 @@ class PasswordLogin:
                 raise HallError.validation_failed({"identifier": "请输入正确的证件号码或移动电话"})
             if chosen is not None:
                 types = [t for t in types if t is chosen]
-            keys = accounts.id_claim_keys(id_number_mac(normalized), types)
+            keys = [k for m in id_number_macs(normalized) for k in accounts.id_claim_keys(m, types)]
         found = accounts.find_account_ids(keys) if keys else {}
         if len(set(found.values())) > 1:
             # One number held under two document types: never pick one silently.

@@ -20,9 +20,8 @@ __all__ = ["send", "verify"]
 def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: str, ctx: RequestContext) -> dict:
     """Send a code to a validated phone. Answers the same whether or not the phone has an account."""
     captcha.check(captcha_id, captcha_answer, ctx)
-    rate_limits.sms_per_client(ctx)
     mac = phone_mac(phone)
-    rate_limits.sms_per_phone(mac, ctx)
+    rate_limits.sms_send(phone, mac, ctx)  # every cap reserved before the code is made
     code = codes.new_sms_code()
     try:
         records.start_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
@@ -37,7 +36,8 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
         # (no phone, no code in it: they travel in the request, not the error) is logged.
         logger.exception("sms gateway failed", extra={"purpose": purpose.value})
         count("SmsSendFailed", purpose=purpose.value)
-        raise HallError.sms_unavailable() from None
+        _undelivered(purpose, mac, crypto.hash_code(purpose.value, mac, code))
+        raise HallError.sms_unavailable(int(codes.SMS_CODE.resend_interval.total_seconds())) from None
     count("SmsCodeSent", purpose=purpose.value)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
     logger.append_keys(event="sms code sent", sms_purpose=purpose.value, phone=mask_phone(phone))
@@ -54,13 +54,23 @@ def verify(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext) -
     A code that is not 6 ASCII digits once normalised is a field error and does
     not count as a wrong try (it could never match).
     """
+    _judged(phone, purpose, code, ctx, records.verify_sms_code)
+
+
+def accept(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext):
+    """As :func:`verify`, but the code's use is handed back as a store write for the caller's
+    own transaction (a registration's): a transaction that fails does not spend the code."""
+    return _judged(phone, purpose, code, ctx, records.sms_code_use)
+
+
+def _judged(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext, check):
     try:
         code = codes.validate_sms_code(code)
     except InvalidValue as exc:
         raise HallError.validation_failed({"sms_code": str(exc)}) from None
     mac = phone_mac(phone)
     try:
-        records.verify_sms_code(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
+        return check(purpose.value, mac, crypto.hash_code(purpose.value, mac, code), ctx.now, codes.SMS_CODE)
     except codes.CodeMismatch as exc:
         count("SmsCodeRejected", purpose=purpose.value)
         raise HallError.sms_code_invalid(exc.tries_left) from None
@@ -69,3 +79,14 @@ def verify(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext) -
         raise HallError.sms_code_exhausted() from None
     except codes.CodeExpired:
         raise HallError.sms_code_expired() from None
+
+
+def _undelivered(purpose: codes.Purpose, mac: str, code_hash: str) -> None:
+    """A code the gateway did not take is void: it can never be used, whoever guesses it. The
+    send stays counted (the caps count every send asked for); ``sms_unavailable`` says when
+    the phone may be sent the next one. Best effort: when the store fails too, the code was
+    still never shown to anyone."""
+    try:
+        records.withdraw_sms_code(purpose.value, mac, code_hash)
+    except Exception:
+        logger.exception("undelivered sms code not withdrawn", extra={"purpose": purpose.value})

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from functools import cache
 
-from chalicelib.citizen_data import phone_mac
+from chalicelib.citizen_data import phone_macs
 from chalicelib.context import RequestContext
 from chalicelib.domain import identity
 from chalicelib.domain.codes import Purpose
 from chalicelib.errors import HallError
 from chalicelib.flows.login import Authenticated, Step
+from chalicelib.guards import rate_limits
 from chalicelib.methods.sms_code import codes
-from chalicelib.store import accounts
+from chalicelib.store import accounts, records
 
 __all__ = ["SmsCodeLogin"]
 
@@ -49,11 +50,14 @@ class SmsCodeLogin:
             phone = identity.validate_phone(str(form.get("phone") or ""))
         except identity.InvalidValue as exc:
             raise HallError.validation_failed({"phone": str(exc)}) from None
+        # The address's attempt is reserved before the code is checked (credential stuffing
+        # across many phones); a right code gives it back with the session.
+        window = rate_limits.reserve_sms_login(ctx)
         codes.verify(phone, Purpose.LOGIN, str(form.get("sms_code") or ""), ctx)
         # The code proved the caller holds the phone, so saying it has no account reveals nothing.
-        key = accounts.phone_claim_key(phone_mac(phone))
-        account_id = accounts.find_account_ids([key]).get(key)
+        found = accounts.find_account_ids([accounts.phone_claim_key(m) for m in phone_macs(phone)])
+        account_id = next(iter(found.values()), None)
         account = accounts.get(account_id) if account_id else None
         if account is None:
             raise HallError.phone_not_registered()
-        return Authenticated(account)
+        return Authenticated(account, session_writes=(records.give_back_hit(window),))

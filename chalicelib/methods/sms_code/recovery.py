@@ -45,9 +45,8 @@ def send(
 ) -> dict:
     """Send a code to ``phone`` (validated) if it is the bound one; answer the same in every case."""
     captcha.check(captcha_id, captcha_answer, ctx)
-    rate_limits.sms_per_client(ctx)
     mac = phone_mac(phone)
-    rate_limits.sms_per_phone(mac, ctx)  # counted for any phone typed: the limits answer alike
+    rate_limits.sms_send(phone, mac, ctx)  # counted for any phone typed: the limits answer alike
     code = codes.new_sms_code()
     try:
         records.start_sms_code(PURPOSE.value, recovery_id, _hash(recovery_id, mac, code), ctx.now, codes.SMS_CODE)

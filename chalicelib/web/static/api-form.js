@@ -33,12 +33,20 @@ function offerDocumentTypes(form, types) {
   select.closest(".field").hidden = false;
 }
 
+function idempotencyKey(form) {
+  if (!form.dataset.idempotencyKey) form.dataset.idempotencyKey = crypto.randomUUID();
+  return form.dataset.idempotencyKey;
+}
+
 async function submit(form, extra = {}) {
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
-    return await api("POST", form.dataset.api, { ...formBody(form), ...extra });
+    // A form marked data-idempotent sends one Idempotency-Key per submission: the same on a
+    // retry of the same values (a lost answer, a second click), a new one once a field changes.
+    const headers = form.dataset.idempotent !== undefined ? { "Idempotency-Key": idempotencyKey(form) } : {};
+    return await api("POST", form.dataset.api, { ...formBody(form), ...extra }, { headers });
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
@@ -54,6 +62,11 @@ function submitWithCaptcha(form) {
 }
 
 function afterSubmit(form, result) {
+  if (result.ok && result.data.status === "second_step_required") {
+    // 登录保护: the password was right and a second step is asked (second-step.js shows it).
+    form.dispatchEvent(new CustomEvent("second-step", { bubbles: true, detail: result.data }));
+    return;
+  }
   if (result.ok) {
     // The hall may name where to go next (an account without a phone binds one first).
     const next = typeof result.data.next === "string" && /^\/(?!\/)/.test(result.data.next) ? result.data.next : null;
@@ -80,5 +93,6 @@ export function start(form) {
     }
     afterSubmit(form, await submit(form));
   });
+  form.addEventListener("input", () => delete form.dataset.idempotencyKey); // new values, new submission
   clearErrorsOnInput(form);
 }

@@ -22,13 +22,13 @@ function isHallError(data) {
   return isHallAnswer(data) && typeof data.code === "string" && typeof data.message === "string";
 }
 
-export async function api(method, url, body, { signal } = {}) {
+export async function api(method, url, body, { signal, headers = {} } = {}) {
   let response;
   try {
     response = await fetch(url, {
       method,
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken(), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });

@@ -12,7 +12,7 @@ import { start as appeal, startLookup as appealLookup, startTicket as appealTick
 import { start as captchaDialog } from "./captcha-dialog.js";
 import { start as favourite } from "./catalogue.js";
 import { start as caseApply, startDevBackOffice as devBackOffice, startEvaluation as caseEvaluation } from "./cases.js";
-import { start as comingSoon } from "./coming-soon.js";
+import { start as dataRights } from "./data-rights.js";
 import { start as devAppQr } from "./dev-app-qr.js";
 import { start as devEssc } from "./dev-essc.js";
 import { start as devFace } from "./dev-face.js";
@@ -20,10 +20,14 @@ import { start as disclosure } from "./disclosure.js";
 import { start as esscLogin } from "./essc-login.js";
 import { start as faceCheck } from "./face-check.js";
 import { start as familyNumbers } from "./family.js";
+import { start as loginProtection } from "./login-protection.js";
 import { start as logout } from "./logout.js";
+import { start as menuToggle } from "./menu-toggle.js";
 import { focusOnLoad, startFace as profileFace } from "./profile.js";
 import { start as qrLogin } from "./qr-login.js";
 import { start as recovery } from "./recovery.js";
+import { start as secondStep } from "./second-step.js";
+import { start as sessionTimeout } from "./session-timeout.js";
 import { start as smsCode } from "./sms-code.js";
 import { start as statementCheck } from "./statement-check.js";
 import { startLink as tabLink, start as tabs } from "./tabs.js";
@@ -39,7 +43,7 @@ export const COMPONENTS = {
   "captcha-dialog": captchaDialog,
   "case-apply": caseApply,
   "case-evaluation": caseEvaluation,
-  "coming-soon": comingSoon,
+  "data-rights": dataRights,
   "dev-app-qr": devAppQr,
   "dev-back-office": devBackOffice,
   "dev-essc": devEssc,
@@ -50,10 +54,14 @@ export const COMPONENTS = {
   "family-numbers": familyNumbers,
   favourite,
   "focus-on-load": focusOnLoad,
+  "login-protection": loginProtection,
   logout,
+  "menu-toggle": menuToggle,
   "profile-face": profileFace,
   "qr-login": qrLogin,
   recovery,
+  "second-step": secondStep,
+  "session-timeout": sessionTimeout,
   "sms-code": smsCode,
   "statement-check": statementCheck,
   tabs,

@@ -3,7 +3,8 @@
 // polls with poller.js (RFC 8628's words): scanned → 请在手机上确认; confirmed → the session
 // cookie arrives and the page goes to the home page; expired → 二维码已过期 with 刷新二维码;
 // cancelled on the phone → a new QR can be asked for the same way. Changes of state are
-// announced once in the box's status region (role="status"); the countdown is not live.
+// announced once in the box's status region (role="status"); the countdown is not live, but its
+// last minute and last 30 seconds are announced there once each.
 
 import { api } from "./api.js";
 import { startPolling } from "./poller.js";
@@ -50,9 +51,17 @@ export function start(box) {
     end("二维码已过期", "二维码已过期，请点击“刷新二维码”获取新的二维码");
   }
 
+  // The countdown itself is not live; the last minute and the last 30 seconds are said once each.
+  let warnings = null;
+
   function tick() {
     const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
     countdown.textContent = `二维码有效期剩余 ${left} 秒`;
+    if (warnings === null) warnings = [60, 30].filter((at) => at < left);
+    if (!scanned && left > 0 && warnings.length && left <= warnings[0]) {
+      warnings.shift();
+      announce(`二维码将在${left}秒后过期，过期后可点击“刷新二维码”获取新的二维码`);
+    }
     if (left <= 0) expired();
   }
 
@@ -80,6 +89,7 @@ export function start(box) {
     image.src = data.qr_image;
     image.hidden = false;
     expiresAt = Date.now() + data.expires_in * 1000;
+    warnings = null;
     tick();
     ticker = window.setInterval(tick, 1000);
     announce("二维码已显示，请使用江苏智慧人社APP扫一扫功能扫码登录");

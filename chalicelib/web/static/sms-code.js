@@ -10,7 +10,11 @@ import { askCaptcha } from "./captcha-dialog.js";
 import { clearErrors, showErrors } from "./field-errors.js";
 import { phoneError } from "./phone.js";
 
-function countdown(button, seconds) {
+const RESEND_AGAIN = "如未收到，现在可以重新获取验证码。";
+
+// The button's countdown is not announced each second; the form's status (role="status") says
+// once when a new code can be asked for.
+function countdown(button, seconds, status) {
   const label = button.dataset.label || button.textContent;
   button.dataset.label = label;
   button.disabled = true;
@@ -21,6 +25,9 @@ function countdown(button, seconds) {
       window.clearInterval(timer);
       button.disabled = false;
       button.textContent = label;
+      if (status && status.textContent && !status.textContent.includes(RESEND_AGAIN)) {
+        status.textContent = `${status.textContent}${RESEND_AGAIN}`;
+      }
     } else {
       button.textContent = `${seconds}秒后重新获取`;
     }
@@ -29,7 +36,7 @@ function countdown(button, seconds) {
 
 function sent(form, button, data) {
   const status = form.querySelector(".code-sent");
-  countdown(button, data.resend_after || 60);
+  countdown(button, data.resend_after || 60, status);
   if (status) {
     const minutes = Math.round((data.expires_in || 300) / 60);
     status.textContent = `短信验证码已发送至${data.phone_masked || "您的手机"}，${minutes}分钟内有效。`;

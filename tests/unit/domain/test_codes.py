@@ -23,7 +23,8 @@ def test_sms_codes_keep_leading_zeros(monkeypatch):
 
 def test_purposes_are_stable_ids_with_chinese_labels():
     # Stored in data: renaming one would orphan live codes.
-    assert {p.value for p in Purpose} == {"register", "login", "recovery", "appeal", "change_phone", "link"}
+    assert {p.value for p in Purpose} == {"register", "login", "recovery", "appeal", "change_phone", "link", "reauth"}
+    assert Purpose("reauth").label == "身份确认"
     assert Purpose("register").label == "注册"
     assert Purpose("link").label == "账号关联"
     assert Purpose("login").label == "登录"
