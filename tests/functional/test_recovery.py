@@ -262,6 +262,35 @@ def test_a_phone_that_is_not_the_bound_one_cannot_pass_even_with_a_code_it_recei
     assert set_password(browser).body["code"] == "recovery_step_skipped"
 
 
+def test_a_recovery_code_the_gateway_never_delivered_is_void(browser, citizen, monkeypatch):
+    import re
+
+    from chalicelib.platforms import sms
+
+    # GIVEN a gateway that fails after the recovery's code was stored
+    real, sent = sms.sender(), []
+
+    class Failing:
+        def send(self, phone, text):
+            sent.append(text)  # what would have gone out (the test reads the code from it)
+            raise RuntimeError("gateway down")
+
+    assert start(browser, citizen).status == 201
+    monkeypatch.setattr(sms, "sender", lambda: Failing())
+    reply = send_code(browser, citizen.phone)
+    # THEN the citizen is told to retry, and when
+    assert reply.status == 503 and reply.body["code"] == "sms_unavailable"
+    assert reply.headers["Retry-After"] == str(reply.body["retry_after"])
+    # AND the code that was never delivered passes no one
+    undelivered = re.search(r"(\d{6})", sent[0]).group(1)
+    refused = verify_sms(browser, citizen.phone, undelivered)
+    assert refused.status == 400 and refused.body["code"] == "sms_code_expired"
+    # WHEN the gateway is back THEN a new code, after the minute, passes
+    monkeypatch.setattr(sms, "sender", lambda: real)
+    assert send_code(browser, citizen.phone).status == 200
+    assert verify_sms(browser, citizen.phone, recovery_code(citizen.phone)).status == 200
+
+
 def test_an_expired_sms_code_is_refused(browser, citizen):
     assert start(browser, citizen).status == 201
     assert send_code(browser, citizen.phone).status == 200

@@ -14,7 +14,7 @@ from chalicelib.observability import count, logger
 from chalicelib.platforms import sms
 from chalicelib.store import records
 
-__all__ = ["send", "verify"]
+__all__ = ["accept", "send", "verify", "withdraw_undelivered"]
 
 
 def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: str, ctx: RequestContext) -> dict:
@@ -36,7 +36,7 @@ def send(phone: str, purpose: codes.Purpose, captcha_id: str, captcha_answer: st
         # (no phone, no code in it: they travel in the request, not the error) is logged.
         logger.exception("sms gateway failed", extra={"purpose": purpose.value})
         count("SmsSendFailed", purpose=purpose.value)
-        _undelivered(purpose, mac, crypto.hash_code(purpose.value, mac, code))
+        withdraw_undelivered(purpose, mac, crypto.hash_code(purpose.value, mac, code))
         raise HallError.sms_unavailable(int(codes.SMS_CODE.resend_interval.total_seconds())) from None
     count("SmsCodeSent", purpose=purpose.value)
     # Facts for the request's one log line (the middleware writes it when the answer is ready).
@@ -81,12 +81,12 @@ def _judged(phone: str, purpose: codes.Purpose, code: str, ctx: RequestContext, 
         raise HallError.sms_code_expired() from None
 
 
-def _undelivered(purpose: codes.Purpose, mac: str, code_hash: str) -> None:
+def withdraw_undelivered(purpose: codes.Purpose, subject: str, code_hash: str) -> None:
     """A code the gateway did not take is void: it can never be used, whoever guesses it. The
     send stays counted (the caps count every send asked for); ``sms_unavailable`` says when
     the phone may be sent the next one. Best effort: when the store fails too, the code was
     still never shown to anyone."""
     try:
-        records.withdraw_sms_code(purpose.value, mac, code_hash)
+        records.withdraw_sms_code(purpose.value, subject, code_hash)
     except Exception:
         logger.exception("undelivered sms code not withdrawn", extra={"purpose": purpose.value})

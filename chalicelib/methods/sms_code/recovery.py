@@ -22,6 +22,7 @@ from chalicelib.domain.identity import InvalidValue
 from chalicelib.domain.masking import mask_phone
 from chalicelib.errors import HallError
 from chalicelib.guards import captcha, rate_limits
+from chalicelib.methods.sms_code import codes as sms_codes
 from chalicelib.observability import count, logger
 from chalicelib.platforms import sms
 from chalicelib.store import records
@@ -48,8 +49,9 @@ def send(
     mac = phone_mac(phone)
     rate_limits.sms_send(phone, mac, ctx)  # counted for any phone typed: the limits answer alike
     code = codes.new_sms_code()
+    code_hash = _hash(recovery_id, mac, code)
     try:
-        records.start_sms_code(PURPOSE.value, recovery_id, _hash(recovery_id, mac, code), ctx.now, codes.SMS_CODE)
+        records.start_sms_code(PURPOSE.value, recovery_id, code_hash, ctx.now, codes.SMS_CODE)
     except codes.ResendTooSoon as exc:
         raise HallError.sms_resend_too_soon(exc.retry_after) from None
     except codes.CodeExhausted:
@@ -60,7 +62,9 @@ def send(
         except Exception:
             logger.exception("sms gateway failed", extra={"purpose": PURPOSE.value})
             count("SmsSendFailed", purpose=PURPOSE.value)
-            raise HallError.sms_unavailable() from None
+            # A code the gateway did not take is void, as every other send's (sms_code.codes).
+            sms_codes.withdraw_undelivered(PURPOSE, recovery_id, code_hash)
+            raise HallError.sms_unavailable(int(codes.SMS_CODE.resend_interval.total_seconds())) from None
         count("SmsCodeSent", purpose=PURPOSE.value)
     else:
         count("RecoveryCodeWithheld")  # not the bound phone, or no account: nobody is sent the code
