@@ -160,6 +160,29 @@ def test_an_account_proved_by_an_sms_code_to_its_own_phone_is_linked(browser, ci
     assert set(_account(citizen).links) == {"jszw"}
 
 
+def test_an_account_with_login_protection_is_not_proved_by_its_password_alone(browser, citizen):
+    import pyotp
+
+    from chalicelib import clock
+
+    # GIVEN the account's holder turned on 登录保护 with an authenticator
+    assert browser.login_password(citizen.phone, citizen.password).status == 200
+    started = browser.post("/api/account/login-protection/authenticator", {"password": citizen.password})
+    code = pyotp.TOTP(started.body["secret"]).at(clock.now())
+    assert browser.post("/api/account/login-protection/authenticator/confirm", {"code": code}).status == 200
+    browser.delete("/api/sessions/current")
+    # WHEN 江苏政务 vouches (unverified) for the person and the link step is given the password
+    link_id = jszw_link(browser, citizen)
+    refused = finish_by_password(browser, link_id, citizen.password)
+    # THEN no session and no link: the code to the account's phone proves it instead
+    assert refused.status == 400 and "登录保护" in refused.body["fields"]["proof"]
+    assert not _account(citizen).links
+    assert send_link_code(browser, link_id).status == 200
+    reply = finish(browser, link_id, proof="sms_code", sms_code=last_code(citizen.phone))
+    assert reply.status == 200, reply.body
+    assert set(_account(citizen).links) == {"jszw"}
+
+
 def test_wrong_passwords_on_the_link_step_count_toward_the_accounts_lock(browser, citizen):
     link_id = jszw_link(browser, citizen)
     # WHEN five wrong passwords are given on the link step
