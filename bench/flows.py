@@ -1072,8 +1072,7 @@ FLOWS: tuple[Flow, ...] = (
         _registration,
         2,
         "SMS code: count the try before comparing (1); the code used, account, ID/phone claims, family check, "
-        "session and audit event in one transaction (1). Today 3: the browser is recorded as a device seen "
-        "on the account (登录保护's step-up) in its own write after the registration",
+        "session, audit event and this device seen on the account (登录保护) in one transaction (1)",
         WritesInOneTransaction(("accounts", "claims", "sessions", "audit_events")),
     ),
     Flow(

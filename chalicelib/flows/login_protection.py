@@ -58,7 +58,6 @@ __all__ = [
     "confirm_authenticator",
     "device_writes",
     "finish",
-    "remember_device",
     "send_code",
     "start_authenticator",
     "status",
@@ -220,12 +219,6 @@ def device_writes(account_id: str, ctx: RequestContext) -> tuple:
     if not ctx.device_id:
         return ()
     return (store.device_seen(account_id, crypto.hash_token(ctx.device_id), ctx.now, rules.DEVICE_MEMORY),)
-
-
-def remember_device(account_id: str, ctx: RequestContext) -> None:
-    """Record this device as seen on the account on its own (registration: one PutItem)."""
-    for write in device_writes(account_id, ctx):
-        store.commit((write,))
 
 
 # -- the login's second step -----------------------------------------------------------------

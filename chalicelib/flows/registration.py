@@ -150,7 +150,8 @@ def _create(valid: Valid, form: RegistrationForm, ctx: RequestContext, account_i
         agreement_version=settings.get().agreement_version,
         agreement_accepted_at=ctx.now,
     )
-    # The account, its claims, the code's use, its first session and the Registered event: one transaction.
+    # The account, its claims, the code's use, its first session, the Registered event and this
+    # device seen on the account (登录保护's step-up): one transaction.
     issued = sessions.prepare(accounts.preview(new, account_id, ctx.now), METHOD, ctx.now, ctx.client)
     event = audit.event(
         account_subject(account_id),
@@ -162,7 +163,10 @@ def _create(valid: Valid, form: RegistrationForm, ctx: RequestContext, account_i
         id_type=valid.doc_type.value,
     )
     try:
-        accounts.create(new, ctx.now, account_id, with_items=(sessions.stored_form(issued), event, code_use))
+        from chalicelib.flows import login_protection
+
+        seen = login_protection.device_writes(account_id, ctx)
+        accounts.create(new, ctx.now, account_id, with_items=(sessions.stored_form(issued), event, code_use, *seen))
     except ClaimTakenError as exc:
         count("RegistrationRejected", reason=exc.claims[0])
         if "id" in exc.claims:

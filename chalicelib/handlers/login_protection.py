@@ -37,14 +37,6 @@ def with_device(request, ctx: RequestContext) -> tuple[RequestContext, str | Non
     return replace(ctx, device_id=device), web.preference_cookie(web.DEVICE_COOKIE, device, DEVICE_MAX_AGE)
 
 
-def remember_device(request, response: Response, account_id: str) -> Response:
-    """The browser that registered the account counts as seen on it (one PutItem), with the
-    device cookie when it had none."""
-    ctx, cookie = with_device(request, web.login_context(request))
-    login_protection.remember_device(account_id, ctx)
-    return add_cookie(response, cookie)
-
-
 def add_cookie(response: Response, cookie: str | None) -> Response:
     if cookie:
         existing = response.headers.get("Set-Cookie") or []

@@ -17,8 +17,8 @@ def register():
     request = bp.current_request
     web.require_csrf(request)
     form = web.parse(request, registration.RegistrationForm)
-    issued = registration.register(form, web.context(request), client_retries.idempotency_key(request))
-    from chalicelib.handlers import login_protection  # 登录保护: this device is now seen on the account
+    from chalicelib.handlers import login_protection  # 登录保护: this device is seen on the new account
 
-    response = web.session_response(request, issued, status=201)
-    return login_protection.remember_device(request, response, issued.record.account_id)
+    ctx, device_cookie = login_protection.with_device(request, web.login_context(request))
+    issued = registration.register(form, ctx, client_retries.idempotency_key(request))
+    return login_protection.add_cookie(web.session_response(request, issued, status=201), device_cookie)
