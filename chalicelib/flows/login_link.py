@@ -215,10 +215,7 @@ def _prove(link: login_links.LoginLink, binding: str, form: FinishForm, ctx: Req
     if form.proof == "password":
         if not form.password:
             raise HallError.validation_failed({"password": "请输入密码"})
-        from chalicelib.store import login_protection
-
-        protection = login_protection.get(account.account_id)
-        if protection is not None and protection.second_factor:
+        if account.second_factor:
             # 登录保护: a password alone never opens a session of this account; the code to its
             # bound phone proves it here (or the citizen logs in and links from 账号绑定).
             raise HallError.validation_failed(
